@@ -1,0 +1,5 @@
+"""`python -m talosbond`."""
+
+from talosbond.cli import main
+
+main()

@@ -1,0 +1,198 @@
+"""Typed, frozen records that every stage of the pipeline passes along. No I/O, no parsing here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Talos (and the kernel, as a u32) report an unknown speed as SPEED_UNKNOWN = 0xffffffff.
+SPEED_UNKNOWN = 4294967295
+
+
+@dataclass(frozen=True)
+class Link:
+    """One LinkStatus resource as Talos reports it (`talosctl get links`)."""
+
+    name: str
+    index: int = 0
+    type: str = ""
+    link_index: int = 0
+    flags: str = ""
+    hardware_addr: str = ""
+    permanent_addr: str = ""
+    broadcast_addr: str = ""
+    mtu: int = 0
+    queue_disc: str = ""
+    master_index: int = 0
+    operational_state: str = ""
+    kind: str = ""
+    slave_kind: str = ""
+    bus_path: str = ""
+    pci_id: str = ""
+    driver: str = ""
+    driver_version: str = ""
+    firmware_version: str = ""
+    product_id: str = ""
+    vendor_id: str = ""
+    product: str = ""
+    vendor: str = ""
+    link_state: bool = False
+    speed_mbit: int | None = None  # None: unknown (absent, 0 or SPEED_UNKNOWN)
+    port: str = ""
+    duplex: str = ""
+    alias: str = ""
+    alt_names: tuple[str, ...] = ()
+    vlan_id: int | None = None
+    vlan_protocol: str = ""
+    bond_master: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+
+    @property
+    def physical(self) -> bool:
+        """Talos's own definition (`LinkStatusSpec.Physical()`): type ether, no kind."""
+        return self.type == "ether" and self.kind == ""
+
+    @property
+    def identity_mac(self) -> str:
+        """The MAC that names the card itself: a bond member's hardwareAddr is the bond's."""
+        return self.permanent_addr or self.hardware_addr
+
+    @property
+    def is_bond_member(self) -> bool:
+        return self.slave_kind == "bond"
+
+    @property
+    def port_label(self) -> str:
+        """Talos prints Fibre as an empty string (an enum rendering quirk)."""
+        return "Fibre" if self.port == "" and self.physical else self.port
+
+
+@dataclass(frozen=True)
+class Counters:
+    """One /proc/net/dev row (the counters talosbond uses)."""
+
+    name: str
+    rx_bytes: int
+    rx_packets: int
+    rx_errors: int
+    rx_dropped: int
+    tx_bytes: int
+    tx_packets: int
+    tx_errors: int
+    tx_dropped: int
+
+    @property
+    def total_bytes(self) -> int:
+        return self.rx_bytes + self.tx_bytes
+
+
+@dataclass(frozen=True)
+class Address:
+    """An address Talos has assigned to a link (`get addresses`)."""
+
+    link: str
+    address: str  # CIDR
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route in the main table (`get routes`); only what ranking needs."""
+
+    link: str
+    destination: str  # "" for the default route
+    gateway: str
+
+
+@dataclass(frozen=True)
+class Node:
+    """Everything discovered about one node."""
+
+    name: str
+    links: tuple[Link, ...]
+    counters: dict[str, Counters] = field(default_factory=dict, compare=False, hash=False)
+    talos_version: str = ""
+    addresses: tuple[Address, ...] = ()
+    routes: tuple[Route, ...] = ()
+    bonding: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    machineconfig: str = ""
+
+    def link(self, name: str) -> Link | None:
+        for link in self.links:
+            if link.name == name:
+                return link
+        return None
+
+    @property
+    def physical_links(self) -> tuple[Link, ...]:
+        return tuple(link for link in self.links if link.physical)
+
+
+@dataclass(frozen=True)
+class NodeError:
+    """A node that could not be discovered; reported beside the others' results."""
+
+    node: str
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A legacy `NetworkDeviceSelector`; empty strings are unset fields."""
+
+    bus_path: str = ""
+    hardware_addr: str = ""
+    permanent_addr: str = ""
+    pci_id: str = ""
+    driver: str = ""
+    physical: bool | None = None
+
+    def as_yaml_dict(self) -> dict[str, Any]:
+        """The selector as Talos spells it, in Talos's field order."""
+        out: dict[str, Any] = {}
+        for key, value in (
+            ("busPath", self.bus_path),
+            ("hardwareAddr", self.hardware_addr),
+            ("permanentAddr", self.permanent_addr),
+            ("pciID", self.pci_id),
+            ("driver", self.driver),
+        ):
+            if value:
+                out[key] = value
+        if self.physical is not None:
+            out["physical"] = self.physical
+        return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A lint or health finding."""
+
+    code: str
+    level: str  # "error" | "warning" | "info"
+    message: str
+    file: str = ""
+    path: str = ""
+    node: str = ""
+
+
+@dataclass(frozen=True)
+class RawNode:
+    """What a source fetched for one node, as text, before parsing.
+
+    `origins` names where each text came from (a file path, or the talosctl command) so that a parse
+    error can say where the bad line is.
+    """
+
+    node: str
+    links: str
+    netdev: str | None = None
+    version: str = ""
+    addresses: str | None = None
+    routes: str | None = None
+    bonding: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    machineconfig: str | None = None
+    origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    via: str = ""  # which source produced it: capture, talosctl, api
+
+    def origin(self, what: str) -> str:
+        return self.origins.get(what, f"{self.node} {what}")

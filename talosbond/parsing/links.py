@@ -1,0 +1,177 @@
+"""`talosctl get links -o yaml|json` output -> `Link` records, grouped by node."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from talosbond.errors import ParseError
+from talosbond.model import SPEED_UNKNOWN, Link
+from talosbond.parsing.yamlish import Document, load_stream
+
+LINK_TYPE = "LinkStatuses.net.talos.dev"
+
+# YAML key -> (Link attribute, converter name). Keys Talos may add later are ignored.
+_STR_FIELDS = {
+    "type": "type",
+    "flags": "flags",
+    "hardwareAddr": "hardware_addr",
+    "permanentAddr": "permanent_addr",
+    "broadcastAddr": "broadcast_addr",
+    "queueDisc": "queue_disc",
+    "operationalState": "operational_state",
+    "kind": "kind",
+    "slaveKind": "slave_kind",
+    "busPath": "bus_path",
+    "pciID": "pci_id",
+    "driver": "driver",
+    "driverVersion": "driver_version",
+    "firmwareVersion": "firmware_version",
+    "productID": "product_id",
+    "vendorID": "vendor_id",
+    "product": "product",
+    "vendor": "vendor",
+    "port": "port",
+    "duplex": "duplex",
+    "alias": "alias",
+}
+_INT_FIELDS = {"index": "index", "linkIndex": "link_index", "mtu": "mtu", "masterIndex": "master_index"}
+
+
+class _Ctx:
+    """Where a document came from, for error messages."""
+
+    def __init__(self, source: str, line: int) -> None:
+        self.source = source
+        self.line = line
+
+    def fail(self, expected: str, hint: str = "") -> ParseError:
+        return ParseError(self.source, self.line, expected, hint)
+
+
+def _text(value: Any, key: str, ctx: _Ctx) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise ctx.fail(f"spec.{key}: expected a string, got {type(value).__name__}")
+
+
+def _int(value: Any, key: str, ctx: _Ctx) -> int:
+    if isinstance(value, bool):
+        raise ctx.fail(f"spec.{key}: expected an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ctx.fail(f"spec.{key}: expected an integer, got {value!r}")
+
+
+def _bool(value: Any, key: str, ctx: _Ctx) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return bool(value == "true")
+    raise ctx.fail(f"spec.{key}: expected true or false, got {value!r}")
+
+
+def _typed(value: Any) -> Any:
+    """Plain scalars from the fast reader are text; give bondMaster values their YAML types."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, str):
+        if value.isdigit():
+            return int(value)
+        if value in ("true", "false"):
+            return value == "true"
+    return value
+
+
+def link_from_resource(doc: Any, ctx: _Ctx) -> tuple[str, Link]:
+    """One LinkStatus resource (as YAML/JSON data) -> (node, Link)."""
+    if not isinstance(doc, dict):
+        first_lines = str(doc).strip().splitlines() if doc is not None else []
+        shown = first_lines[0][:60] if first_lines else "nothing"
+        hint = ""
+        if isinstance(doc, str) and "NAMESPACE" in doc and "LinkStatus" in doc:
+            hint = "that is talosctl's table output; run `talosctl get links -o yaml` instead"
+        raise ctx.fail(f"expected a LinkStatus resource (node, metadata, spec), got {shown!r}", hint)
+    metadata = doc.get("metadata")
+    spec = doc.get("spec")
+    if not isinstance(metadata, dict) or not isinstance(spec, dict):
+        raise ctx.fail(
+            "expected a LinkStatus resource with `metadata:` and `spec:` mappings",
+            "feed the whole output of `talosctl get links -o yaml`, not an excerpt",
+        )
+    rtype = metadata.get("type")
+    if rtype is not None and rtype != LINK_TYPE:
+        raise ctx.fail(f"expected a {LINK_TYPE} resource, got {rtype!r}")
+    name = metadata.get("id")
+    if not isinstance(name, str) or not name:
+        raise ctx.fail("metadata.id: expected the link name")
+    node = _text(doc.get("node"), "node", ctx)
+
+    kwargs: dict[str, Any] = {"name": name}
+    for key, value in spec.items():
+        if key in _STR_FIELDS:
+            kwargs[_STR_FIELDS[key]] = _text(value, key, ctx)
+        elif key in _INT_FIELDS:
+            kwargs[_INT_FIELDS[key]] = _int(value, key, ctx)
+        elif key == "linkState":
+            kwargs["link_state"] = _bool(value, key, ctx)
+        elif key == "speedMbit":
+            speed = _int(value, key, ctx)
+            kwargs["speed_mbit"] = None if speed in (0, SPEED_UNKNOWN) else speed
+        elif key == "altNames":
+            if not isinstance(value, list):
+                raise ctx.fail("spec.altNames: expected a list of names")
+            kwargs["alt_names"] = tuple(_text(v, key, ctx) for v in value)
+        elif key == "vlan" and isinstance(value, dict):
+            if "vlanID" in value:
+                kwargs["vlan_id"] = _int(value["vlanID"], "vlan.vlanID", ctx)
+            kwargs["vlan_protocol"] = _text(value.get("vlanProtocol"), "vlan.vlanProtocol", ctx)
+        elif key == "bondMaster" and isinstance(value, dict):
+            kwargs["bond_master"] = _typed(value)
+    for mac_attr in ("hardware_addr", "permanent_addr"):
+        kwargs[mac_attr] = kwargs.get(mac_attr, "").lower()
+    return node, Link(**kwargs)
+
+
+def _json_objects(text: str, source: str) -> Iterator[Document]:
+    decoder = json.JSONDecoder()
+    pos = 0
+    length = len(text)
+    while True:
+        while pos < length and text[pos].isspace():
+            pos += 1
+        if pos >= length:
+            return
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise ParseError(source, exc.lineno, f"invalid JSON ({exc.msg})") from None
+        yield Document(text.count("\n", 0, pos) + 1, obj)
+        pos = end
+
+
+def parse_links(text: str, source: str = "<links>") -> dict[str, list[Link]]:
+    """Parse `get links` output (YAML stream or concatenated JSON objects), one or many nodes.
+
+    Returns the links per node in the order they appear. Raises `ParseError` on malformed input.
+    """
+    stripped = text.lstrip()
+    if not stripped:
+        raise ParseError(source, None, "empty input: expected `talosctl get links -o yaml` output")
+    docs = _json_objects(text, source) if stripped.startswith("{") else load_stream(text, source)
+    nodes: dict[str, list[Link]] = {}
+    for doc in docs:
+        node, link = link_from_resource(doc.data, _Ctx(source, doc.line))
+        nodes.setdefault(node, []).append(link)
+    if not nodes:
+        raise ParseError(source, None, "no LinkStatus documents found")
+    return nodes

@@ -1,0 +1,190 @@
+"""Reading YAML streams as Talos prints them, fast, with ruamel.yaml behind it for everything else.
+
+`talosctl get ... -o yaml` output is a narrow dialect (Go yaml encoders: block style, 4-space indent,
+`key: value` lines, quoted strings only where needed). A 1000-node fleet prints ~15,000 such documents,
+which a general YAML loader reads slowly; this module reads that dialect line by line and hands any
+document using more of YAML (flow collections, anchors, block scalars, comments after values, odd
+indentation, or a plain syntax error) to ruamel.yaml, whose error then names the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from talosbond.errors import ParseError
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document of a stream: its first line number (1-based) and its content."""
+
+    line: int
+    data: Any
+
+
+class _Unsupported(Exception):
+    """The fast reader met YAML it does not handle; ruamel.yaml takes the document."""
+
+
+_ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",
+    "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
+}
+_HEX_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+
+
+def _unescape_double(body: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if len(code) > 1:
+            return chr(int(code[1:], 16))
+        if code in _ESCAPES:
+            return _ESCAPES[code]
+        raise _Unsupported
+    return _HEX_ESCAPE.sub(repl, body)
+
+
+def _scalar(value: str) -> Any:
+    first = value[0]
+    if first == '"':
+        if len(value) < 2 or not value.endswith('"') or (value.endswith('\\"') and not value.endswith('\\\\"')):
+            raise _Unsupported
+        body = value[1:-1]
+        if '"' in body.replace('\\"', ""):
+            raise _Unsupported
+        return _unescape_double(body) if "\\" in body else body
+    if first == "'":
+        body = value[1:-1]
+        if len(value) < 2 or not value.endswith("'") or "'" in body.replace("''", ""):
+            raise _Unsupported
+        return body.replace("''", "'")
+    if value == "{}":
+        return {}
+    if value == "[]":
+        return []
+    if first in "{[&*!|>%@`#" or " #" in value or value.endswith(":"):
+        raise _Unsupported
+    if value in ("null", "~"):
+        return None
+    return value  # plain scalars stay text; callers convert the fields they know
+
+
+def _fast(lines: list[str]) -> Any:
+    root: dict[str, Any] = {}
+    # Each entry: the indent of the container's lines, and the container.
+    stack: list[tuple[int, dict[str, Any] | list[Any]]] = [(0, root)]
+    pending: tuple[int, dict[str, Any], str] | None = None  # a "key:" waiting for its block
+    for raw in lines:
+        content = raw.lstrip(" ")
+        if not content or content[0] == "#":
+            continue
+        indent = len(raw) - len(content)
+        if content[0] == "\t":
+            raise _Unsupported
+        content = content.rstrip()
+        if pending is not None:
+            p_indent, p_parent, p_key = pending
+            pending = None
+            is_item = content == "-" or content.startswith("- ")
+            if indent > p_indent or (indent == p_indent and is_item):
+                new: dict[str, Any] | list[Any] = [] if is_item else {}
+                p_parent[p_key] = new
+                stack.append((indent, new))
+            else:
+                p_parent[p_key] = None
+        while stack[-1][0] > indent:
+            stack.pop()
+        c_indent, container = stack[-1]
+        if c_indent != indent:
+            raise _Unsupported
+        if content[0] == "-" and (len(content) == 1 or content[1] == " "):
+            if not isinstance(container, list) or len(content) < 3:
+                raise _Unsupported
+            item = content[2:].lstrip(" ")
+            item_indent = indent + len(content) - len(item)
+            key, sep, rest = item.partition(": ")
+            if sep or item.endswith(":"):
+                if not sep:
+                    key, rest = item[:-1], ""
+                if not key or key[0] in "\"'{[&*!|>%@`#-" or key != key.strip():
+                    raise _Unsupported
+                entry: dict[str, Any] = {}
+                container.append(entry)
+                stack.append((item_indent, entry))
+                if rest.strip():
+                    entry[key] = _scalar(rest.strip())
+                else:
+                    pending = (item_indent, entry, key)
+            else:
+                container.append(_scalar(item))
+            continue
+        if not isinstance(container, dict):
+            raise _Unsupported
+        key, sep, rest = content.partition(": ")
+        if not sep:
+            if not content.endswith(":") or " " in content:
+                raise _Unsupported
+            key, rest = content[:-1], ""
+        if not key or key[0] in "\"'{[&*!|>%@`#?" or key != key.strip() or key in container:
+            raise _Unsupported
+        rest = rest.strip()
+        if rest:
+            container[key] = _scalar(rest)
+        else:
+            pending = (indent, container, key)
+    if pending is not None:
+        pending[1][pending[2]] = None
+    return root
+
+
+def _slow(lines: list[str], source: str, first_line: int) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        return yaml.load("\n".join(lines) + "\n")
+    except MarkedYAMLError as exc:
+        # "could not find expected ':'" is noticed a line late; the key it was scanning is the culprit.
+        late = exc.context is not None and "simple key" in exc.context and exc.context_mark is not None
+        mark = exc.context_mark if late else (exc.problem_mark or exc.context_mark)
+        line = first_line + mark.line if mark is not None else first_line
+        what = (exc.problem or exc.context or "invalid YAML").strip()
+        raise ParseError(source, line, f"invalid YAML ({what})") from None
+    except YAMLError as exc:
+        raise ParseError(source, first_line, f"invalid YAML ({exc})") from None
+
+
+def load_stream(text: str, source: str) -> Iterator[Document]:
+    """Split a YAML stream into documents and load each in turn; raises `ParseError` naming the line.
+
+    Lazy, so that a problem in an early document is reported before one in a later document.
+    """
+    lines: list[str] = []
+    start = 1
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        if raw.startswith("---") and raw.rstrip() == "---":
+            doc = _load(lines, start, source)
+            if doc is not None:
+                yield doc
+            lines = []
+            start = lineno + 1
+            continue
+        lines.append(raw)
+    doc = _load(lines, start, source)
+    if doc is not None:
+        yield doc
+
+
+def _load(lines: list[str], start: int, source: str) -> Document | None:
+    first = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), None)
+    if first is None:
+        return None
+    try:
+        data = _fast(lines)
+    except _Unsupported:
+        data = _slow(lines, source, start)
+    return Document(start + first, data)

@@ -1,0 +1,69 @@
+"""Where node data comes from. The only package that does subprocess, network or capture-file I/O.
+
+Every source returns, per requested node, either a `RawNode` (texts to parse) or a `NodeError`, so one
+failing node never hides the others.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+
+from talosbond.errors import UsageError
+from talosbond.model import NodeError, RawNode
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach nodes: the global options of every node-facing command."""
+
+    nodes: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = ()
+    talosconfig: str | None = None
+    context: str | None = None
+    insecure: bool = False
+    source: str = "auto"  # auto | talosctl | api | capture
+    from_dir: str | None = None
+    timeout: float = 30.0
+    want_bonding: bool = False  # also read /proc/net/bonding/<bond> for each bond link
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_source(conn: Connection) -> str:
+    """Which source `auto` means here: capture with --from, talosctl when on PATH, else the API."""
+    if conn.from_dir is not None:
+        if conn.source not in ("auto", "capture"):
+            raise UsageError(f"--from reads a capture directory; it cannot be combined with --source {conn.source}")
+        return "capture"
+    if conn.source == "capture":
+        raise UsageError("--source capture needs --from DIR")
+    if conn.source != "auto":
+        return conn.source
+    return "talosctl" if shutil.which("talosctl") else "api"
+
+
+def fetch_nodes(conn: Connection) -> list[RawNode | NodeError]:
+    """Fetch raw texts for every requested node from the chosen source."""
+    kind = resolve_source(conn)
+    if kind == "capture":
+        from talosbond.sources.capture import read_capture
+
+        assert conn.from_dir is not None
+        return read_capture(conn.from_dir, conn.nodes)
+    if not conn.nodes and kind == "talosctl":
+        raise UsageError("no nodes given", "pass -n NODE (or --from DIR for a capture)")
+    if kind == "talosctl":
+        from talosbond.sources.talosctl import fetch_talosctl
+
+        return fetch_talosctl(conn)
+    if kind == "api":
+        try:
+            from talosbond.sources.api import fetch_api  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise UsageError(
+                "the Talos API source is not available in this build",
+                "install talosctl and use --source talosctl, or read a capture with --from DIR",
+            ) from None
+        result: list[RawNode | NodeError] = fetch_api(conn)
+        return result
+    raise UsageError(f"unknown source {kind!r}", "choose one of: auto, talosctl, api, capture")

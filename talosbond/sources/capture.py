@@ -1,0 +1,147 @@
+"""Capture directories: the offline source (DESIGN.md "Capture directory") and `discover --save`."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from talosbond.errors import SourceError
+from talosbond.model import NodeError, RawNode
+
+LINKS = "links.yaml"
+_OPTIONAL = {
+    "netdev": "netdev.txt",
+    "addresses": "addresses.yaml",
+    "routes": "routes.yaml",
+    "machineconfig": "machineconfig.yaml",
+}
+_NODE_LINE = re.compile(r'^node:\s*"?([^"\s]*)"?\s*$', re.MULTILINE)
+_JSON_NODE = re.compile(r'"node":\s*"([^"]*)"')
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SourceError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _node_name(links_text: str, folder: Path) -> str:
+    match = _NODE_LINE.search(links_text) or _JSON_NODE.search(links_text)
+    return match.group(1) if match and match.group(1) else folder.name
+
+
+def read_node_dir(folder: Path) -> RawNode:
+    """One node's capture folder -> `RawNode`; raises `SourceError` for unreadable files."""
+    links_path = folder / LINKS
+    links = _read(links_path)
+    texts: dict[str, str | None] = {}
+    origins = {"links": str(links_path)}
+    for key, filename in _OPTIONAL.items():
+        path = folder / filename
+        texts[key] = _read(path) if path.is_file() else None
+        origins[key] = str(path)
+    version_path = folder / "version.txt"
+    version = _read(version_path).strip() if version_path.is_file() else ""
+    bonding: dict[str, str] = {}
+    bond_dir = folder / "bonding"
+    if bond_dir.is_dir():
+        for path in sorted(bond_dir.glob("*.txt")):
+            bonding[path.stem] = _read(path)
+            origins[f"bonding/{path.stem}"] = str(path)
+    return RawNode(
+        node=_node_name(links, folder),
+        links=links,
+        netdev=texts["netdev"],
+        version=version,
+        addresses=texts["addresses"],
+        routes=texts["routes"],
+        bonding=bonding,
+        machineconfig=texts["machineconfig"],
+        origins=origins,
+        via="capture",
+    )
+
+
+def read_capture(directory: str, nodes: tuple[str, ...] = ()) -> list[RawNode | NodeError]:
+    """Read a one-node capture or a fleet of node folders; `nodes` picks some by node or folder name."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise SourceError(
+            f"{directory}: no such capture directory", "--from takes a folder written by `discover --save`"
+        )
+    if (root / LINKS).is_file():
+        folders = [root]
+    else:
+        folders = sorted(p for p in root.iterdir() if (p / LINKS).is_file())
+        if not folders:
+            raise SourceError(
+                f"{directory}: not a capture: no {LINKS} in it or in its subfolders",
+                "a capture holds links.yaml (talosctl get links -o yaml) and netdev.txt per node",
+            )
+    results: list[RawNode | NodeError] = []
+    found: set[str] = set()
+    for folder in folders:
+        try:
+            raw = read_node_dir(folder)
+        except SourceError as exc:
+            if not nodes or folder.name in nodes:
+                results.append(NodeError(folder.name, exc.message, exc.hint))
+                found.add(folder.name)
+            continue
+        if nodes and raw.node not in nodes and folder.name not in nodes:
+            continue
+        found.update({raw.node, folder.name})
+        results.append(raw)
+    for node in nodes:
+        if node not in found:
+            results.append(NodeError(node, f"not in capture {directory}", "check the node name or folder name"))
+    return results
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write a file so that readers see the old content or the new one, never half of it."""
+    try:
+        _atomic_write(Path(path), text)
+    except OSError as exc:
+        raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _safe_folder(node: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", node) or "node"
+
+
+def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
+    """Write a capture: the node's files in DIR for one node, DIR/<node>/ per node for several."""
+    root = Path(directory)
+    written: list[Path] = []
+    for raw in raws:
+        folder = root if len(raws) == 1 else root / _safe_folder(raw.node)
+        files: dict[str, str | None] = {LINKS: raw.links, "version.txt": raw.version + "\n" if raw.version else None}
+        files.update({name: getattr(raw, key) for key, name in _OPTIONAL.items()})
+        for bond, text in raw.bonding.items():
+            files[f"bonding/{bond}.txt"] = text
+        try:
+            for name, text in files.items():
+                if text is not None:
+                    _atomic_write(folder / name, text)
+                    written.append(folder / name)
+        except OSError as exc:
+            raise SourceError(f"cannot write capture {folder}: {exc.strerror or exc}") from None
+    return written
