@@ -193,6 +193,95 @@ class RawNode:
     machineconfig: str | None = None
     origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     via: str = ""  # which source produced it: capture, talosctl, api
+    # Links a source already decoded (the API's protobuf specs); when set, `links` is kept for --save and
+    # error messages but is not parsed again.
+    parsed_links: tuple[Link, ...] | None = field(default=None, compare=False, hash=False)
 
     def origin(self, what: str) -> str:
         return self.origins.get(what, f"{self.node} {what}")
+
+
+# --- bond health (issue 5): /proc/net/bonding/<bond> as the kernel reports it ---
+
+
+@dataclass(frozen=True)
+class LacpPdu:
+    """One side of a member's LACP state (`details actor|partner lacp pdu:`); `key` is the port or oper key."""
+
+    system_priority: int | None = None
+    system_mac: str = ""
+    key: int | None = None
+    port_priority: int | None = None
+    port_number: int | None = None
+    port_state: int | None = None
+
+
+@dataclass(frozen=True)
+class AggregatorInfo:
+    """The bond's `Active Aggregator Info:` block (802.3ad)."""
+
+    aggregator_id: int
+    ports: int
+    actor_key: int | None = None
+    partner_key: int | None = None
+    partner_mac: str = ""
+
+
+@dataclass(frozen=True)
+class BondMember:
+    """One `Slave Interface:` block. None/"" = the kernel did not print the line."""
+
+    name: str
+    mii_status: str
+    speed_mbit: int | None = None  # None: `Unknown` or not printed
+    duplex: str = ""  # full | half | unknown | ""
+    link_failure_count: int = 0
+    permanent_addr: str = ""
+    queue_id: int | None = None
+    aggregator_id: int | None = None  # None: `N/A` or not printed (see has_aggregator_line)
+    has_aggregator_line: bool = False
+    actor_churn_state: str = ""
+    partner_churn_state: str = ""
+    actor_churned_count: int | None = None
+    partner_churned_count: int | None = None
+    actor: LacpPdu | None = None
+    partner: LacpPdu | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class BondStatus:
+    """A whole /proc/net/bonding/<bond> file. `mode` uses Talos's names (`802.3ad`, `active-backup`...)."""
+
+    name: str
+    mode: str
+    mii_status: str
+    driver_version: str = ""
+    fail_over_mac: str = ""
+    xmit_hash_policy: str | None = None  # printed for xor, 802.3ad and tlb only
+    primary: str | None = None  # None: `None` or not printed
+    primary_reselect: str = ""
+    active_member: str | None = None  # `Currently Active Slave`
+    miimon: int = 0
+    updelay: int = 0
+    downdelay: int = 0
+    peer_notify_delay: int | None = None
+    arp_interval: int | None = None
+    arp_missed_max: int | None = None
+    arp_targets: tuple[str, ...] = ()
+    lacp_active: str | None = None  # on | off (newer kernels)
+    lacp_rate: str | None = None  # slow | fast (802.3ad)
+    min_links: int | None = None
+    ad_select: str | None = None
+    system_priority: int | None = None
+    system_mac: str = ""
+    active_aggregator: AggregatorInfo | None = None
+    no_active_aggregator: bool = False
+    members: tuple[BondMember, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def member(self, name: str) -> BondMember | None:
+        for member in self.members:
+            if member.name == name:
+                return member
+        return None

@@ -5,11 +5,10 @@ rich is imported inside the functions that draw, so that `-o json` never pays fo
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from talosbond.model import NodeError
 from talosbond.ranking import Ranking
@@ -88,19 +87,10 @@ def to_json(document: Any) -> str:
 
 
 def to_yaml(document: Any) -> str:
-    """One YAML writer for everything talosbond prints: block style, stable key order."""
-    from ruamel.yaml import YAML
+    """`-o yaml`: through the same writer as patches."""
+    from talosbond.yamlout import dump_yaml
 
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.indent(mapping=4, sequence=4, offset=2)
-    yaml.width = 4096
-    buf = io.StringIO()
-    if isinstance(document, list):
-        yaml.dump_all(document, buf)
-    else:
-        yaml.dump(document, buf)
-    return buf.getvalue()
+    return dump_yaml(document if isinstance(document, list) else [document])
 
 
 def stderr_console() -> Console:
@@ -186,3 +176,68 @@ def error_line(message: str, hint: str = "") -> None:
         sys.stderr.write(f"error: {message}\n")
     if hint:
         sys.stderr.write(f"hint: {hint}\n")
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    """Informational lines for people, on stderr."""
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+
+
+def print_problems(problems: Iterable[Any]) -> None:
+    """Lint problems on stderr (beside a patch on stdout)."""
+    print_problems_to(sys.stderr, problems)
+
+
+def print_problems_to(stream: TextIO, problems: Iterable[Any]) -> None:
+    """Lint problems, one per line: level, code, where, message; colour only on a terminal."""
+    colours = {"error": "31", "warning": "33", "info": "36"}
+    tty = stream.isatty()
+    for problem in problems:
+        level = problem.level
+        tag = f"\x1b[{colours.get(level, '0')}m{level}\x1b[0m" if tty else level
+        where = " ".join(x for x in (problem.node, problem.file, problem.path) if x)
+        stream.write(f"{tag} {problem.code} {where}: {problem.message}\n" if where else
+                     f"{tag} {problem.code}: {problem.message}\n")
+
+
+def print_explain(proofs: Sequence[Any], console: Console | None = None) -> None:
+    """Per node and bond: the link x selector matrix before and after the bond forms, then the verdict."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = console or stderr_console()
+    for proof in proofs:
+        for state in (proof.before, proof.after):
+            title = f"[bold]{escape(proof.node)}[/bold] {escape(proof.bond)}: {state.state} the bond forms"
+            table = Table(title=title, title_justify="left", pad_edge=False)
+            table.add_column("link")
+            table.add_column("kind")
+            table.add_column("MAC")
+            for number in range(1, len(state.columns) + 1):
+                table.add_column(f"#{number}", justify="center")
+            matched = {name for column in state.columns for name in column.matched}
+            for link in state.links:
+                if link.type in ("loopback", "void", "ipip", "sit", "tunnel6") and link.name not in matched:
+                    continue
+                cells = ["[green]x[/green]" if link.name in column.matched else "" for column in state.columns]
+                kind = link.kind or ("physical" if link.physical else link.type)
+                alias = state.aliases.get(link.name)
+                name = escape(link.name) + (f" ({escape(alias)})" if alias else "")
+                style = "" if link.physical else "dim"
+                if not link.physical and link.name in matched:
+                    style = "bold red"
+                table.add_row(name, kind, link.hardware_addr, *cells, style=style)
+            console.print(table)
+            for number, column in enumerate(state.columns, 1):
+                note = f"  [yellow]{escape(column.note)}[/yellow]" if column.note else ""
+                console.print(f"  #{number} {escape(column.label)}{note}", soft_wrap=True)
+            members = ", ".join(state.members) or "nothing"
+            console.print(f"  resolves to: {escape(members)}", soft_wrap=True)
+        problems = proof.problems()
+        if problems:
+            for problem in problems:
+                console.print(f"  [red]problem:[/red] {escape(problem)}", soft_wrap=True)
+        else:
+            console.print("  [green]ok:[/green] the same physical members in both states", soft_wrap=True)
+        console.print()

@@ -13,13 +13,16 @@ __all__ = ["build_node", "parse_addresses", "parse_links", "parse_netdev", "pars
 
 def build_node(raw: RawNode) -> Node:
     """Turn one node's raw texts into a `Node`; raises `ParseError` naming the failing file."""
-    per_node = parse_links(raw.links, raw.origin("links"))
-    if len(per_node) > 1:
-        raise ParseError(
-            raw.origin("links"), None,
-            f"expected one node's links, found nodes {', '.join(sorted(per_node))}",
-        )
-    links = next(iter(per_node.values()))
+    if raw.parsed_links is not None:
+        links = list(raw.parsed_links)
+    else:
+        per_node = parse_links(raw.links, raw.origin("links"))
+        if len(per_node) > 1:
+            raise ParseError(
+                raw.origin("links"), None,
+                f"expected one node's links, found nodes {', '.join(sorted(per_node))}",
+            )
+        links = next(iter(per_node.values()))
     counters = parse_netdev(raw.netdev, raw.origin("netdev")) if raw.netdev is not None else {}
     addresses = parse_addresses(raw.addresses, raw.origin("addresses")) if raw.addresses else []
     routes = parse_routes(raw.routes, raw.origin("routes")) if raw.routes else []

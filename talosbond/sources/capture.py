@@ -134,13 +134,14 @@ def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
     for raw in raws:
         folder = root if len(raws) == 1 else root / _safe_folder(raw.node)
         files: dict[str, str | None] = {LINKS: raw.links, "version.txt": raw.version + "\n" if raw.version else None}
-        files.update({name: getattr(raw, key) for key, name in _OPTIONAL.items()})
+        for key, name in _OPTIONAL.items():
+            files[name] = getattr(raw, key)
         for bond, text in raw.bonding.items():
             files[f"bonding/{bond}.txt"] = text
         try:
-            for name, text in files.items():
-                if text is not None:
-                    _atomic_write(folder / name, text)
+            for name, content in files.items():
+                if content is not None:
+                    _atomic_write(folder / name, content)
                     written.append(folder / name)
         except OSError as exc:
             raise SourceError(f"cannot write capture {folder}: {exc.strerror or exc}") from None

@@ -1,0 +1,74 @@
+"""A legacy bond selector that can also match the bond or a VLAN on it.
+
+After enslaving, every member, the bond and each VLAN on it report the first member's MAC. Talos
+matches legacy `deviceSelectors` against every link and leaves out only the bond itself, so a selector
+on `hardwareAddr` alone also picks `bond0.87`, and Talos tries to enslave the VLAN into its own parent:
+`error enslaving/unslaving link "bond0.87" under "bond0": netlink receive: device or resource busy`,
+retried forever. Naming the NIC `driver` (1.4+), `physical: true` (1.7+) or `permanentAddr` (1.9+)
+makes the selector unable to match a virtual link.
+
+Failing:
+    bond:
+      deviceSelectors:
+        - hardwareAddr: "10:e7:c6:16:*"
+Passing:
+    bond:
+      deviceSelectors:
+        - hardwareAddr: "10:e7:c6:16:*"
+          driver: e1000e
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from talosbond.lint import LintContext
+from talosbond.lint._util import selector_is_physical_only
+from talosbond.model import Problem
+
+CODE = "TB001"
+NAME = "selector-matches-virtual"
+LEVEL = "error"
+
+
+def _fix(ctx: LintContext, index: int, bond_name: str, raw: dict[str, object]) -> str:
+    drivers = set()
+    for node in ctx.nodes:
+        for proof in ctx.proofs(node):
+            if proof.bond == bond_name and index < len(proof.before.columns):
+                for name in proof.before.columns[index].matched:
+                    link = node.link(name)
+                    if link is not None and link.physical and link.driver:
+                        drivers.add(link.driver)
+    fixed = dict(raw)
+    version = ctx.effective_version
+    if len(drivers) == 1:
+        fixed["driver"] = drivers.pop()
+    elif version >= (1, 7):
+        fixed["physical"] = True
+    else:
+        fixed["driver"] = "<the NIC's driver>"
+    if version >= (1, 9) and "hardwareAddr" in fixed and "permanentAddr" not in fixed:
+        fixed["permanentAddr"] = fixed.pop("hardwareAddr")
+    return "{" + ", ".join(f"{k}: {v}" for k, v in fixed.items()) + "}"
+
+
+def check(ctx: LintContext) -> Iterator[Problem]:
+    for bond in ctx.view.legacy_bonds:
+        for index, (selector, raw) in enumerate(zip(bond.selectors, bond.raw_selectors, strict=True)):
+            if selector_is_physical_only(selector):
+                continue
+            caught = sorted({
+                name for node in ctx.nodes for proof in ctx.proofs(node) if proof.bond == bond.name
+                for state in (proof.before, proof.after) if index < len(state.columns)
+                for name in state.columns[index].matched
+                if any(link.name == name and not link.physical for link in state.links)
+            })
+            seen = f" It matches {', '.join(caught)} once the bond forms." if caught else ""
+            yield ctx.problem(
+                CODE, LEVEL,
+                f"selector can match virtual links (the bond's VLANs carry the members' MAC), so Talos would "
+                f"enslave e.g. {bond.name}.<vid> into {bond.name}: 'device or resource busy'.{seen} "
+                f"Fixed selector: {_fix(ctx, index, bond.name, raw)}",
+                path=f"{bond.path}.bond.deviceSelectors[{index}]",
+            )

@@ -1,0 +1,46 @@
+"""Bond members that resolve to no link, to virtual links, twice, or differently once the bond forms.
+
+talosbond simulates Talos's matching on the node's links as discovered and as they will be after the
+bond forms (members carry the bond's MAC, the bond and its VLANs exist). A bond whose selectors match
+nothing is dropped by Talos with its VLANs and addresses; one whose member set changes after forming
+loses or gains members on the next reconcile.
+
+Failing (on a node whose cards are 3c:fd:fe:...):
+    bond:
+      deviceSelectors:
+        - permanentAddr: "aa:bb:*"
+          driver: ixgbe
+Passing:
+    bond:
+      deviceSelectors:
+        - permanentAddr: "3c:fd:fe:9e:4a:*"
+          driver: ixgbe
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from talosbond.lint import LintContext
+from talosbond.model import Problem
+
+CODE = "TB002"
+NAME = "selector-resolution"
+LEVEL = "error"
+NEEDS_LINKS = True
+
+
+def check(ctx: LintContext) -> Iterator[Problem]:
+    for node in ctx.nodes:
+        for proof in ctx.proofs(node):
+            path = next((b.path for b in ctx.view.legacy_bonds if b.name == proof.bond),
+                        next((b.path for b in ctx.view.bonds if b.name == proof.bond), ""))
+            for message in proof.problems():
+                yield ctx.problem(CODE, LEVEL, f"bond {proof.bond}: {message}", path=path, node=node.name)
+            before, after = set(proof.before.members), set(proof.after.members)
+            if before and after and before != after and not proof.problems():
+                yield ctx.problem(
+                    CODE, LEVEL,
+                    f"bond {proof.bond}: members change once the bond forms ({', '.join(sorted(before))} -> "
+                    f"{', '.join(sorted(after))})", path=path, node=node.name,
+                )

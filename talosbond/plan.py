@@ -1,0 +1,310 @@
+"""User choices + discovery -> a `BondPlan`: which cards, which mode and options, VLANs, addressing.
+
+Every refusal here is a `UsageError` (exit 2) that names the bad value and what would be accepted.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from talosbond.errors import UsageError
+from talosbond.model import Link, Node
+from talosbond.ranking import Ranking
+
+MODES = ("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb")
+HASH_POLICIES = ("layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4")
+LACP_RATES = ("slow", "fast")
+PRIMARY_MODES = ("active-backup", "balance-tlb", "balance-alb")
+HASH_MODES = ("balance-xor", "802.3ad", "balance-tlb")
+NEWEST = (1, 14)
+OLDEST_SELECTORS = (1, 4)
+MAX_IFNAME = 15
+
+
+@dataclass(frozen=True)
+class VlanPlan:
+    vid: int
+    addresses: tuple[str, ...] = ()
+    mtu: int | None = None
+    dhcp: bool = False
+
+
+@dataclass(frozen=True)
+class BondPlan:
+    """What to build. `members` holds, per node, the member link names in bond order."""
+
+    bond: str
+    mode: str
+    members: dict[str, tuple[str, ...]]
+    version: tuple[int, int]
+    format: str  # v1alpha1 | multidoc
+    miimon: int | None = None
+    updelay: int | None = None
+    downdelay: int | None = None
+    lacp_rate: str | None = None
+    xmit_hash_policy: str | None = None
+    primary: str | None = None
+    vlans: tuple[VlanPlan, ...] = ()
+    addresses: tuple[str, ...] = ()
+    dhcp: bool = False
+    gateway: str | None = None
+    mtu: int | None = None
+    management_dhcp: tuple[str, ...] = ()  # links outside the bond that keep DHCP (multi-doc turns it off)
+    notes: tuple[str, ...] = field(default=())
+
+    def legacy_options(self) -> dict[str, int | str]:
+        """Bond options under their v1alpha1 key names, in a stable order."""
+        out: dict[str, int | str] = {}
+        for key, value in (
+            ("miimon", self.miimon), ("updelay", self.updelay), ("downdelay", self.downdelay),
+            ("lacpRate", self.lacp_rate), ("xmitHashPolicy", self.xmit_hash_policy), ("primary", self.primary),
+        ):
+            if value is not None:
+                out[key] = value
+        return out
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    """`1.11`, `v1.11.3` -> (1, 11); anything else is a `UsageError`."""
+    from talosbond.parsing.version import version_tuple
+
+    try:
+        return version_tuple(text)
+    except ValueError:
+        raise UsageError(f"--talos-version {text!r} is not a Talos version", "write it like 1.11 or v1.12.2") from None
+
+
+def target_version(explicit: str | None, nodes: Sequence[Node]) -> tuple[tuple[int, int], str]:
+    """The Talos version to write for: --talos-version, else the nodes' (which must agree), else the newest."""
+    if explicit:
+        return parse_version(explicit), "from --talos-version"
+    found = {node.name: node.talos_version for node in nodes if node.talos_version}
+    versions = {parse_version(v) for v in found.values()}
+    if len(versions) > 1:
+        listing = ", ".join(f"{n} {v}" for n, v in sorted(found.items()))
+        raise UsageError(f"nodes run different Talos versions ({listing})", "pass --talos-version for the oldest")
+    if versions:
+        return versions.pop(), "reported by the node"
+    return NEWEST, "newest supported (no version known; pass --talos-version)"
+
+
+def choose_format(requested: str, version: tuple[int, int]) -> str:
+    if requested == "auto":
+        return "multidoc" if version >= (1, 12) else "v1alpha1"
+    if requested == "multidoc" and version < (1, 12):
+        raise UsageError(f"the multi-document network config needs Talos 1.12 or newer (target {_v(version)})",
+                         "use --format v1alpha1 or --format auto")
+    if requested not in ("v1alpha1", "multidoc"):
+        raise UsageError(f"unknown --format {requested!r}", "choose auto, v1alpha1 or multidoc")
+    return requested
+
+
+def _v(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def _find_port(node: Node, wanted: str) -> Link:
+    needle = wanted.lower()
+    for link in node.physical_links:
+        if wanted in (link.name, link.alias, *link.alt_names) or needle in (link.permanent_addr, link.hardware_addr):
+            return link
+    virtual = node.link(wanted)
+    if virtual is not None:
+        raise UsageError(f"{node.name}: {wanted} is a {virtual.kind or virtual.type} link, not a network card",
+                         "bond members must be physical cards; see `talosbond discover`")
+    names = ", ".join(link.name for link in node.physical_links) or "none"
+    raise UsageError(f"{node.name}: no card named {wanted!r} (cards: {names})",
+                     "give link names or MAC addresses as `talosbond discover` shows them")
+
+
+def choose_members(
+    rankings: Sequence[Ranking], ports: Sequence[str]
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """Members per node: the named ports, else the best bondable group of each node."""
+    members: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    for ranking in rankings:
+        node = ranking.node
+        if ports:
+            chosen = tuple(_find_port(node, port).name for port in ports)
+            if len(set(chosen)) != len(chosen):
+                raise UsageError(f"{node.name}: --ports names the same card twice ({', '.join(chosen)})")
+        else:
+            if not ranking.groups:
+                raise UsageError(
+                    f"{node.name}: no two cards with carrier share a driver and speed, so there is nothing to "
+                    "propose", "choose the members with --ports A,B",
+                )
+            outside = [g for g in ranking.groups if not set(g) & set(ranking.management)]
+            group = outside[0] if outside else ranking.groups[0]
+            # Bus order, not traffic order: the same on every node of a fleet, and stable across reboots.
+            links = sorted((node.link(name) for name in group), key=lambda x: (x.bus_path, x.name) if x else ("", ""))
+            chosen = tuple(x.name for x in links if x is not None)
+            notes.append(f"{node.name}: chose {', '.join(chosen)} (same driver and speed, carrier up)")
+        managed = sorted(set(chosen) & set(ranking.management))
+        if managed:
+            notes.append(
+                f"{node.name}: {', '.join(managed)} carries the node's management traffic "
+                f"({ranking.management_reason}); once enslaved, the node is reachable only through the bond's "
+                "own address, so give the bond --dhcp or --address"
+            )
+        members[node.name] = chosen
+    return members, notes
+
+
+def _check_cidr(value: str, what: str) -> str:
+    try:
+        iface = ipaddress.ip_interface(value)
+    except ValueError:
+        raise UsageError(f"{what} {value!r} is not an address with a prefix length",
+                         "write it as CIDR, e.g. 10.13.87.19/24") from None
+    if "/" not in value:
+        raise UsageError(f"{what} {value!r} has no prefix length", f"write it as CIDR, e.g. {iface.ip}/24")
+    return value
+
+
+def parse_vlan(spec: str) -> VlanPlan:
+    """`87` or `87:10.13.87.19/24` (or `87:dhcp`)."""
+    vid_text, _, rest = spec.partition(":")
+    try:
+        vid = int(vid_text)
+    except ValueError:
+        raise UsageError(
+            f"--vlan {spec!r}: {vid_text!r} is not a VLAN id", "write ID or ID:CIDR, e.g. 87:10.13.87.19/24"
+        ) from None
+    if not 1 <= vid <= 4094:
+        raise UsageError(f"--vlan {spec!r}: VLAN id {vid} is outside 1-4094")
+    if rest == "dhcp":
+        return VlanPlan(vid, dhcp=True)
+    return VlanPlan(vid, addresses=(_check_cidr(rest, f"--vlan {vid} address"),) if rest else ())
+
+
+def check_options(
+    mode: str, *, miimon: int | None, updelay: int | None, downdelay: int | None, lacp_rate: str | None,
+    xmit_hash_policy: str | None, primary: str | None,
+) -> None:
+    """Talos's own checks (v1alpha1 `checkBond`) plus the kernel's: refuse what Talos or the kernel would."""
+    if mode not in MODES:
+        raise UsageError(f"unknown bond mode {mode!r}", "Talos knows: " + ", ".join(MODES))
+    for name, value in (("--miimon", miimon), ("--updelay", updelay), ("--downdelay", downdelay)):
+        if value is not None and value < 0:
+            raise UsageError(f"{name} must not be negative")
+    for name, value in (("--updelay", updelay), ("--downdelay", downdelay)):
+        if value:
+            if not miimon:
+                raise UsageError(f"{name} needs --miimon: link delays count MII polling intervals")
+            if value % miimon:
+                raise UsageError(f"{name} {value} is not a multiple of --miimon {miimon}", "Talos refuses it")
+    if lacp_rate is not None:
+        if lacp_rate not in LACP_RATES:
+            raise UsageError(f"unknown LACP rate {lacp_rate!r}", "choose slow or fast")
+        if mode != "802.3ad":
+            raise UsageError(f"--lacp-rate applies to 802.3ad only, not {mode}")
+    if xmit_hash_policy is not None:
+        if xmit_hash_policy not in HASH_POLICIES:
+            raise UsageError(
+                f"unknown transmit hash policy {xmit_hash_policy!r}", "Talos knows: " + ", ".join(HASH_POLICIES)
+            )
+        if mode not in HASH_MODES:
+            raise UsageError(f"--xmit-hash-policy has no effect in {mode}", "it applies to " + ", ".join(HASH_MODES))
+    if primary is not None and mode not in PRIMARY_MODES:
+        raise UsageError(f"--primary applies to {', '.join(PRIMARY_MODES)}, not {mode}")
+
+
+def check_name(name: str, what: str) -> None:
+    """Kernel interface names: at most 15 bytes, no '/', ':' or white space."""
+    if not name or len(name.encode()) > MAX_IFNAME or any(c in name for c in "/: \t\n"):
+        raise UsageError(f"{what} {name!r} is not a valid interface name",
+                         "at most 15 bytes, without '/', ':' or spaces")
+
+
+def make_plan(
+    rankings: Sequence[Ranking],
+    *,
+    ports: Sequence[str] = (),
+    bond: str = "bond0",
+    mode: str = "active-backup",
+    miimon: int | None = None,
+    updelay: int | None = None,
+    downdelay: int | None = None,
+    lacp_rate: str | None = None,
+    xmit_hash_policy: str | None = None,
+    primary: str | None = None,
+    vlans: Sequence[str] = (),
+    addresses: Sequence[str] = (),
+    dhcp: bool = False,
+    gateway: str | None = None,
+    mtu: int | None = None,
+    talos_version: str | None = None,
+    fmt: str = "auto",
+    allow_names: bool = False,
+) -> BondPlan:
+    """Validate every choice and fill in talosbond's defaults (MII monitoring always on)."""
+    if not rankings:
+        raise UsageError("no node to plan for")
+    nodes = [r.node for r in rankings]
+    version, version_reason = target_version(talos_version, nodes)
+    if version < OLDEST_SELECTORS and not allow_names:
+        raise UsageError(
+            f"Talos {_v(version)} has no bond device selectors (they arrived in 1.4)",
+            "upgrade Talos, or pass --allow-names to bond by interface name",
+        )
+    output_format = choose_format(fmt, version)
+    check_name(bond, "bond name")
+    if miimon is None:
+        miimon = 100
+    if mode == "802.3ad":
+        # Talos warns about 802.3ad bonds without these: a flapping port never rejoins otherwise.
+        updelay = 200 if updelay is None and miimon else updelay
+        downdelay = 200 if downdelay is None and miimon else downdelay
+        lacp_rate = lacp_rate or "fast"
+        xmit_hash_policy = xmit_hash_policy or "layer3+4"
+    check_options(mode, miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
+                  xmit_hash_policy=xmit_hash_policy, primary=primary)
+    members, notes = choose_members(rankings, ports)
+    if primary is not None:
+        for node_name, chosen in members.items():
+            if primary not in chosen:
+                raise UsageError(f"{node_name}: --primary {primary} is not one of the members ({', '.join(chosen)})")
+        if output_format == "multidoc":
+            raise UsageError("BondConfig has no `primary` in any released Talos (it is on Talos's main branch only)",
+                             "leave out --primary, or use --format v1alpha1 on Talos up to 1.11")
+    vlan_plans = tuple(parse_vlan(spec) for spec in vlans)
+    if len({v.vid for v in vlan_plans}) != len(vlan_plans):
+        raise UsageError("the same --vlan id is given twice")
+    for vlan in vlan_plans:
+        if output_format == "multidoc":
+            check_name(f"{bond}.{vlan.vid}", "VLAN link name")
+    if mtu is not None and not 68 <= mtu <= 65535:
+        raise UsageError(f"--mtu {mtu} is outside 68-65535")
+    if mtu is not None:
+        vlan_plans = tuple(VlanPlan(v.vid, v.addresses, mtu, v.dhcp) for v in vlan_plans)
+    checked = tuple(_check_cidr(a, "--address") for a in addresses)
+    if dhcp and checked:
+        notes.append("both --dhcp and --address given: the bond gets both")
+    if gateway is not None:
+        try:
+            ipaddress.ip_address(gateway)
+        except ValueError:
+            raise UsageError(f"--gateway {gateway!r} is not an IP address") from None
+        if not checked and not any(v.addresses for v in vlan_plans):
+            raise UsageError("--gateway needs a static --address (or a VLAN address) to route through")
+    keep_dhcp: list[str] = []
+    if output_format == "multidoc":
+        for ranking in rankings:
+            outside = [m for m in ranking.management if m not in members[ranking.node.name]]
+            keep_dhcp.extend(x for x in outside if x not in keep_dhcp)
+        if keep_dhcp:
+            notes.append(
+                "multi-document network config switches off Talos's default DHCP on every link; the patch keeps "
+                f"DHCP on the management link ({', '.join(keep_dhcp)})"
+            )
+    notes.insert(0, f"target Talos {_v(version)} ({version_reason}), {output_format} format")
+    return BondPlan(
+        bond=bond, mode=mode, members=members, version=version, format=output_format,
+        miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
+        xmit_hash_policy=xmit_hash_policy, primary=primary, vlans=vlan_plans, addresses=checked, dhcp=dhcp,
+        gateway=gateway, mtu=mtu, management_dhcp=tuple(keep_dhcp), notes=tuple(notes),
+    )
