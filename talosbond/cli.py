@@ -9,12 +9,18 @@ import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from talosbond import __version__
 from talosbond.errors import TalosbondError, UsageError
+
+if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start-up light
+    from talosbond.api import Discovery
+    from talosbond.model import Node, NodeError, Problem
+    from talosbond.ranking import Ranking
+    from talosbond.sources import Connection
 
 app = typer.Typer(
     name="talosbond",
@@ -92,7 +98,7 @@ def connection(
     from_dir: str | None,
     *,
     want_bonding: bool = False,
-) -> object:
+) -> Connection:
     """Global options -> a `sources.Connection`."""
     from talosbond.sources import Connection
 
@@ -171,10 +177,8 @@ def discover(
     def body() -> int:
         from talosbond.api import discover as run_discover
         from talosbond.ranking import rank_node
-        from talosbond.sources import Connection
 
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
-        assert isinstance(conn, Connection)
         if _state["debug"]:
             from talosbond.sources import resolve_source
 
@@ -204,22 +208,19 @@ def discover(
     raise typer.Exit(code)
 
 
-def _suggested_selectors(nodes: object) -> dict[tuple[str, str], str] | None:
+def _suggested_selectors(nodes: tuple[Node, ...]) -> dict[tuple[str, str], str]:
     """Per physical card, the selector that picks it alone on its node's Talos version."""
     from talosbond.selectors import suggest_for_cards
 
-    assert isinstance(nodes, tuple)
     return suggest_for_cards(nodes)
 
 
-def _discover_or_fail(conn: object) -> tuple[object, list[object]]:
+def _discover_or_fail(conn: Connection) -> tuple[Discovery, list[Ranking]]:
     """Discover; print failed nodes; refuse to go on without every node (a patch must hold for all)."""
     from talosbond.api import discover as run_discover
     from talosbond.output import print_node_errors
     from talosbond.ranking import rank_node
-    from talosbond.sources import Connection
 
-    assert isinstance(conn, Connection)
     found = run_discover(conn)
     if found.errors:
         print_node_errors(found.errors)
@@ -283,19 +284,19 @@ def patch(
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
         found, rankings = _discover_or_fail(conn)
         plan = make_plan(
-            rankings,  # type: ignore[arg-type]
+            rankings,
             ports=_split([ports] if ports else None), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
             downdelay=downdelay, lacp_rate=lacp_rate, xmit_hash_policy=xmit_hash_policy, primary=primary,
             vlans=vlan or [], addresses=address or [], dhcp=dhcp, gateway=gateway, mtu=mtu,
             talos_version=talos_version, fmt=fmt,
         )
-        nodes_found = found.nodes  # type: ignore[attr-defined]
+        nodes_found = found.nodes
         rendered = render_patch(plan, nodes_found)
         print_notes([*plan.notes, f"selectors: {rendered.strategy}, proven on {len(nodes_found)} node(s), "
                      "before and after the bond forms"])
         problems = _lint_patch(rendered.text, nodes_found, plan.version)
         print_problems(problems)
-        errors = [p for p in problems if getattr(p, "level", "") == "error"]
+        errors = [p for p in problems if p.level == "error"]
         if errors and not force:
             from talosbond.output import error_line
 
@@ -313,11 +314,10 @@ def patch(
     raise typer.Exit(guarded(body))
 
 
-def _lint_patch(text: str, nodes: object, version: tuple[int, int]) -> list[object]:
+def _lint_patch(text: str, nodes: tuple[Node, ...], version: tuple[int, int]) -> list[Problem]:
     from talosbond.lint import lint_text
 
-    assert isinstance(nodes, tuple)
-    return list(lint_text(text, "<patch>", nodes, version))
+    return lint_text(text, "<patch>", nodes, version)
 
 
 def _read_file(path: str) -> str:
@@ -330,12 +330,10 @@ def _read_file(path: str) -> str:
         raise UsageError(f"{path}: {exc.strerror or exc}") from None
 
 
-def _optional_nodes(conn: object) -> tuple[tuple[object, ...], tuple[object, ...]]:
+def _optional_nodes(conn: Connection) -> tuple[tuple[Node, ...], tuple[NodeError, ...]]:
     """Nodes for commands where links are optional: (nodes, errors); nothing when no -n/--from was given."""
     from talosbond.api import discover as run_discover
-    from talosbond.sources import Connection
 
-    assert isinstance(conn, Connection)
     if not conn.nodes and conn.from_dir is None:
         return (), ()
     found = run_discover(conn)
@@ -378,18 +376,18 @@ def lint(
         if version is None and found:
             from talosbond.plan import target_version
 
-            version, _ = target_version(None, found)  # type: ignore[arg-type]
+            version, _ = target_version(None, found)
         texts = [(path, _read_file(path)) for path in files]
         problems = []
         for path, text in texts:
-            problems.extend(lint_text(text, path, found, version))  # type: ignore[arg-type]
+            problems.extend(lint_text(text, path, found, version))
         if output is TextOrJson.json:
             sys.stdout.write(to_json(problems_json(problems)))
         else:
             print_problems_to(sys.stdout, problems)
             if not problems:
                 sys.stderr.write(f"no problems in {len(files)} file(s)\n")
-        print_node_errors(failed)  # type: ignore[arg-type]
+        print_node_errors(failed)
         if failed:
             return 2
         return 1 if any(p.level == "error" for p in problems) else 0
@@ -427,10 +425,10 @@ def explain(
         view = read_config(_read_file(file), file)
         if not view.legacy_bonds and not view.bonds:
             raise UsageError(f"{file}: no bond in it (no machine.network.interfaces[].bond, no BondConfig)")
-        version = parse_version(talos_version) if talos_version else target_version(None, found)[0]  # type: ignore[arg-type]
-        proofs = [p for node in found for p in prove(view, node, version)]  # type: ignore[arg-type]
+        version = parse_version(talos_version) if talos_version else target_version(None, found)[0]
+        proofs = [p for node in found for p in prove(view, node, version)]
         print_explain(proofs)
-        print_node_errors(failed)  # type: ignore[arg-type]
+        print_node_errors(failed)
         if failed:
             return 2
         return 1 if any(p.problems() for p in proofs) else 0

@@ -17,7 +17,7 @@ _OPTIONAL = {
     "routes": "routes.yaml",
     "machineconfig": "machineconfig.yaml",
 }
-_NODE_LINE = re.compile(r'^node:\s*"?([^"\s]*)"?\s*$', re.MULTILINE)
+_NODE_LINE = re.compile(r'^node:[ \t]*"?([^"\s]*)"?[ \t]*$', re.MULTILINE)
 _JSON_NODE = re.compile(r'"node":\s*"([^"]*)"')
 
 
