@@ -55,19 +55,26 @@ class OutputFormat(StrEnum):
 # The global options every node-facing command takes (DESIGN.md "CLI contract").
 NodesOpt = Annotated[
     list[str] | None,
-    typer.Option("-n", "--nodes", help="Node(s) to query; repeat or give a comma list.", show_default=False),
+    typer.Option(
+        "-n", "--nodes", metavar="NODE", help="Node(s) to query; repeat or give a comma list.", show_default=False
+    ),
 ]
 EndpointsOpt = Annotated[
     list[str] | None,
-    typer.Option("-e", "--endpoints", help="Talos API endpoint(s) to go through.", show_default=False),
+    typer.Option(
+        "-e", "--endpoints", metavar="ENDPOINT", help="Talos API endpoint(s) to go through.", show_default=False
+    ),
 ]
 TalosconfigOpt = Annotated[
     str | None,
     typer.Option(
-        "--talosconfig", envvar="TALOSCONFIG", help="talosconfig file (default $TALOSCONFIG, then ~/.talos/config)."
+        "--talosconfig",
+        envvar="TALOSCONFIG",
+        metavar="FILE",
+        help="talosconfig file (default $TALOSCONFIG, then ~/.talos/config).",
     ),
 ]
-ContextOpt = Annotated[str | None, typer.Option("--context", help="talosconfig context to use.")]
+ContextOpt = Annotated[str | None, typer.Option("--context", metavar="NAME", help="talosconfig context to use.")]
 InsecureOpt = Annotated[
     bool, typer.Option("--insecure", "-i", help="Maintenance mode: no client certificate, server not verified.")
 ]
@@ -77,7 +84,11 @@ SourceOpt = Annotated[
 ]
 FromOpt = Annotated[
     str | None,
-    typer.Option("--from", help="Read a capture directory (one node, or a folder of node folders) instead of nodes."),
+    typer.Option(
+        "--from",
+        metavar="DIR",
+        help="Read a capture directory (one node, or a folder of node folders) instead of nodes.",
+    ),
 ]
 
 
@@ -164,11 +175,14 @@ def discover(
     output: Annotated[
         OutputFormat, typer.Option("-o", "--output", help="table (stderr), yaml or json (stdout).")
     ] = OutputFormat.table,
-    save: Annotated[str | None, typer.Option("--save", help="Also write what was read as a capture directory.")] = None,
+    save: Annotated[
+        str | None, typer.Option("--save", metavar="DIR", help="Also write what was read as a capture directory.")
+    ] = None,
 ) -> None:
     """Show the network cards of one node or a fleet, busiest first, with the card carrying management
     traffic and the groups that can bond.
 
+    \b
     Examples:
       talosbond discover -n 10.13.17.19
       talosbond discover --from fixtures/links/igb-4port-two-cabled -o json
@@ -242,37 +256,64 @@ def patch(
     insecure: InsecureOpt = False,
     source: SourceOpt = SourceKind.auto,
     from_dir: FromOpt = None,
-    ports: Annotated[str | None, typer.Option("--ports", help="Members: link names or MACs, comma-separated. "
-                                              "Default: the best group of cards that can bond.")] = None,
-    bond: Annotated[str, typer.Option("--bond", help="Bond link name.")] = "bond0",
-    mode: Annotated[str, typer.Option("--mode", help="balance-rr, active-backup, balance-xor, broadcast, "
-                                      "802.3ad, balance-tlb or balance-alb.")] = "active-backup",
-    miimon: Annotated[int | None, typer.Option("--miimon", help="MII link polling, ms (default 100).")] = None,
-    updelay: Annotated[int | None, typer.Option("--updelay", help="ms, a multiple of miimon.")] = None,
-    downdelay: Annotated[int | None, typer.Option("--downdelay", help="ms, a multiple of miimon.")] = None,
-    lacp_rate: Annotated[str | None, typer.Option("--lacp-rate", help="802.3ad: slow or fast.")] = None,
-    xmit_hash_policy: Annotated[str | None, typer.Option("--xmit-hash-policy", help="layer2, layer3+4, ...")] = None,
-    primary: Annotated[
-        str | None, typer.Option("--primary", help="Preferred member (active-backup, tlb, alb).")
+    ports: Annotated[
+        str | None,
+        typer.Option(
+            "--ports",
+            metavar="A,B",
+            help="Members: link names or MACs, comma-separated. Default: the best group of cards that can bond.",
+        ),
     ] = None,
-    vlan: Annotated[list[str] | None, typer.Option("--vlan", help="ID[:CIDR] or ID:dhcp; repeatable.")] = None,
+    bond: Annotated[str, typer.Option("--bond", metavar="NAME", help="Bond link name.")] = "bond0",
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            metavar="MODE",
+            help="balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb or balance-alb.",
+        ),
+    ] = "active-backup",
+    miimon: Annotated[
+        int | None, typer.Option("--miimon", metavar="MS", help="MII link polling, ms (default 100).")
+    ] = None,
+    updelay: Annotated[int | None, typer.Option("--updelay", metavar="MS", help="ms, a multiple of miimon.")] = None,
+    downdelay: Annotated[
+        int | None, typer.Option("--downdelay", metavar="MS", help="ms, a multiple of miimon.")
+    ] = None,
+    lacp_rate: Annotated[str | None, typer.Option("--lacp-rate", metavar="RATE", help="802.3ad: slow or fast.")] = None,
+    xmit_hash_policy: Annotated[
+        str | None, typer.Option("--xmit-hash-policy", metavar="POLICY", help="layer2, layer3+4, ...")
+    ] = None,
+    primary: Annotated[
+        str | None, typer.Option("--primary", metavar="LINK", help="Preferred member (active-backup, tlb, alb).")
+    ] = None,
+    vlan: Annotated[
+        list[str] | None, typer.Option("--vlan", metavar="ID[:CIDR]", help="ID[:CIDR] or ID:dhcp; repeatable.")
+    ] = None,
     address: Annotated[
-        list[str] | None, typer.Option("--address", help="Static CIDR on the bond; repeatable.")
+        list[str] | None, typer.Option("--address", metavar="CIDR", help="Static CIDR on the bond; repeatable.")
     ] = None,
     dhcp: Annotated[bool, typer.Option("--dhcp", help="Run DHCP on the bond.")] = False,
-    gateway: Annotated[str | None, typer.Option("--gateway", help="Default gateway via the bond.")] = None,
-    mtu: Annotated[int | None, typer.Option("--mtu", help="MTU of the bond (and its VLANs).")] = None,
-    talos_version: Annotated[str | None, typer.Option("--talos-version", help="Target Talos, e.g. 1.11 "
-                                                      "(default: the node's).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="auto, v1alpha1 or multidoc.")] = "auto",
-    out: Annotated[str | None, typer.Option("-o", "--output", help="Write the patch to FILE (atomically).")] = None,
+    gateway: Annotated[
+        str | None, typer.Option("--gateway", metavar="IP", help="Default gateway via the bond.")
+    ] = None,
+    mtu: Annotated[int | None, typer.Option("--mtu", metavar="BYTES", help="MTU of the bond (and its VLANs).")] = None,
+    talos_version: Annotated[
+        str | None,
+        typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11 (default: the node's)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="auto, v1alpha1 or multidoc.")] = "auto",
+    out: Annotated[
+        str | None, typer.Option("-o", "--output", metavar="FILE", help="Write the patch to FILE (atomically).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Print the patch even if lint finds errors.")] = False,
 ) -> None:
     """Write a bond patch for `talosctl patch mc`, with selectors proven on every node before and after the
     bond forms.
 
+    \b
     Examples:
-      talosbond patch -n 10.13.17.19 --mode active-backup --vlan 87:10.13.87.19/24 > bond.yaml
+      talosbond patch -n 10.13.17.19 --mode active-backup --vlan 87:10.13.87.19/24 --dhcp > bond.yaml
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
 
@@ -285,15 +326,32 @@ def patch(
         found, rankings = _discover_or_fail(conn)
         plan = make_plan(
             rankings,
-            ports=_split([ports] if ports else None), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
-            downdelay=downdelay, lacp_rate=lacp_rate, xmit_hash_policy=xmit_hash_policy, primary=primary,
-            vlans=vlan or [], addresses=address or [], dhcp=dhcp, gateway=gateway, mtu=mtu,
-            talos_version=talos_version, fmt=fmt,
+            ports=_split([ports] if ports else None),
+            bond=bond,
+            mode=mode,
+            miimon=miimon,
+            updelay=updelay,
+            downdelay=downdelay,
+            lacp_rate=lacp_rate,
+            xmit_hash_policy=xmit_hash_policy,
+            primary=primary,
+            vlans=vlan or [],
+            addresses=address or [],
+            dhcp=dhcp,
+            gateway=gateway,
+            mtu=mtu,
+            talos_version=talos_version,
+            fmt=fmt,
         )
         nodes_found = found.nodes
         rendered = render_patch(plan, nodes_found)
-        print_notes([*plan.notes, f"selectors: {rendered.strategy}, proven on {len(nodes_found)} node(s), "
-                     "before and after the bond forms"])
+        print_notes(
+            [
+                *plan.notes,
+                f"selectors: {rendered.strategy}, proven on {len(nodes_found)} node(s), "
+                "before and after the bond forms",
+            ]
+        )
         problems = _lint_patch(rendered.text, nodes_found, plan.version)
         print_problems(problems)
         errors = [p for p in problems if p.level == "error"]
@@ -355,7 +413,9 @@ def lint(
     insecure: InsecureOpt = False,
     source: SourceOpt = SourceKind.auto,
     from_dir: FromOpt = None,
-    talos_version: Annotated[str | None, typer.Option("--talos-version", help="Target Talos, e.g. 1.11.")] = None,
+    talos_version: Annotated[
+        str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11.")
+    ] = None,
     output: Annotated[TextOrJson, typer.Option("-o", "--output", help="text or json (stdout).")] = TextOrJson.text,
 ) -> None:
     """Find the pitfalls in bond configs: selectors that catch the bond's own VLAN, aliases that match
@@ -405,7 +465,9 @@ def explain(
     insecure: InsecureOpt = False,
     source: SourceOpt = SourceKind.auto,
     from_dir: FromOpt = None,
-    talos_version: Annotated[str | None, typer.Option("--talos-version", help="Target Talos, e.g. 1.11.")] = None,
+    talos_version: Annotated[
+        str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11.")
+    ] = None,
 ) -> None:
     """Show which link each selector (or alias) matches, before and after the bond forms, on each node.
 
@@ -464,7 +526,7 @@ app.add_typer(schema_app, name="schema")
 
 @schema_app.command("pull")
 def schema_pull(
-    talos_version: Annotated[str, typer.Option("--talos-version", help="Talos release, e.g. 1.12.")],
+    talos_version: Annotated[str, typer.Option("--talos-version", metavar="X.Y", help="Talos release, e.g. 1.12.")],
 ) -> None:
     """Fetch Talos's config JSON schema for a release into the user cache; `patch` then validates
     multi-document output against it as well."""
