@@ -520,6 +520,26 @@ def rules(code: Annotated[str | None, typer.Argument(help="A rule code (TB001) o
     raise typer.Exit(guarded(body))
 
 
+@app.command()
+def wizard(
+    nodes: NodesOpt = None,
+    endpoints: EndpointsOpt = None,
+    talosconfig: TalosconfigOpt = None,
+    context: ContextOpt = None,
+    insecure: InsecureOpt = False,
+    source: SourceOpt = SourceKind.auto,
+    from_dir: FromOpt = None,
+) -> None:
+    """Answer a few questions (cards, mode, VLANs, addressing) and get a proven patch saved to a file."""
+
+    def body() -> int:
+        from talosbond.wizard import run_wizard
+
+        return run_wizard(connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir))
+
+    raise typer.Exit(guarded(body))
+
+
 schema_app = typer.Typer(help="Talos's own config schema, used beside talosbond's when cached.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
