@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from talosbond.errors import ParseError
@@ -41,9 +42,9 @@ def parse_raws(raws: list[RawNode | NodeError]) -> tuple[list[Node], list[NodeEr
     return nodes, errors, good
 
 
-def discover(conn: Connection) -> Discovery:
-    """Fetch and parse every requested node."""
+def discover(conn: Connection, progress: Callable[[str], None] | None = None) -> Discovery:
+    """Fetch and parse every requested node; `progress` is called with each node's name when it is done."""
     source = resolve_source(conn)
-    raws = fetch_nodes(conn)
+    raws = fetch_nodes(conn, progress)
     nodes, errors, good = parse_raws(raws)
     return Discovery(tuple(nodes), tuple(errors), source, tuple(good))

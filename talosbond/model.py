@@ -193,9 +193,11 @@ class RawNode:
     machineconfig: str | None = None
     origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     via: str = ""  # which source produced it: capture, talosctl, api
-    # Links a source already decoded (the API's protobuf specs); when set, `links` is kept for --save and
-    # error messages but is not parsed again.
+    # Records a source already decoded (the API's protobuf specs); when set, the matching text is kept for
+    # --save and error messages but is not parsed again.
     parsed_links: tuple[Link, ...] | None = field(default=None, compare=False, hash=False)
+    parsed_addresses: tuple[Address, ...] | None = field(default=None, compare=False, hash=False)
+    parsed_routes: tuple[Route, ...] | None = field(default=None, compare=False, hash=False)
 
     def origin(self, what: str) -> str:
         return self.origins.get(what, f"{self.node} {what}")

@@ -24,8 +24,14 @@ def build_node(raw: RawNode) -> Node:
             )
         links = next(iter(per_node.values()))
     counters = parse_netdev(raw.netdev, raw.origin("netdev")) if raw.netdev is not None else {}
-    addresses = parse_addresses(raw.addresses, raw.origin("addresses")) if raw.addresses else []
-    routes = parse_routes(raw.routes, raw.origin("routes")) if raw.routes else []
+    if raw.parsed_addresses is not None:
+        addresses = list(raw.parsed_addresses)
+    else:
+        addresses = parse_addresses(raw.addresses, raw.origin("addresses")) if raw.addresses else []
+    if raw.parsed_routes is not None:
+        routes = list(raw.parsed_routes)
+    else:
+        routes = parse_routes(raw.routes, raw.origin("routes")) if raw.routes else []
     return Node(
         name=raw.node,
         links=tuple(links),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from talosbond.errors import ParseError, SourceError
@@ -102,8 +103,9 @@ def bond_names(links_yaml: str) -> list[str]:
     return names
 
 
-def fetch_talosctl(conn: Connection) -> list[RawNode | NodeError]:
-    """Fetch every node; a failing node becomes a `NodeError`, the others still come back."""
+def fetch_talosctl(conn: Connection, progress: Callable[[str], None] | None = None) -> list[RawNode | NodeError]:
+    """Fetch every node; a failing node becomes a `NodeError`, the others still come back. `progress` is
+    called with each node's name when it is done."""
     def one(node: str) -> RawNode | NodeError:
         try:
             return fetch_node(conn, node)
@@ -111,6 +113,9 @@ def fetch_talosctl(conn: Connection) -> list[RawNode | NodeError]:
             if "not found on PATH" in exc.message:
                 raise
             return NodeError(node, exc.message.removeprefix(f"{node}: "), exc.hint)
+        finally:
+            if progress is not None:
+                progress(node)
 
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(conn.nodes)))) as pool:
         return list(pool.map(one, conn.nodes))

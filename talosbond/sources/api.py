@@ -1,0 +1,775 @@
+"""The `api` source: the Talos machine API over gRPC, without talosctl.
+
+Talos signs its API certificates with Ed25519, which grpcio's TLS stack cannot negotiate, so this client
+runs on grpclib (asyncio, HTTP/2 over Python's OpenSSL `ssl`). One TLS connection per endpoint carries
+every request; each request names its target with the `node` metadata header (apid proxies it), and many
+are in flight at once, bounded per connection. Every call has its own deadline; only reads are retried,
+and only on errors that say "try again".
+
+Per node: `/cosi.resource.State/List` for links (the protobuf spec decoded straight into `Link`s; the YAML
+spec the server sends beside it is the fallback), addresses and routes; `/machine.MachineService/Read` for
+/proc/net/dev (and /proc/net/bonding/<bond>); `/machine.MachineService/Version` for the Talos tag.
+
+grpclib and protobuf are imported here only, so that nothing else pays for them at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import gc
+import ipaddress
+import re
+import ssl
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any, TypeVar, overload
+
+from google.protobuf.message import DecodeError
+from grpclib import GRPCError
+from grpclib.client import Channel, Handler
+from grpclib.const import Status
+from grpclib.exceptions import ProtocolError, StreamTerminatedError
+from grpclib.protocol import H2Protocol
+
+from talosbond.errors import ParseError, SourceError, UsageError
+from talosbond.model import SPEED_UNKNOWN, Address, Link, NodeError, RawNode, Route
+from talosbond.parsing.links import parse_links
+from talosbond.proto import common_pb2, machine_pb2, network_pb2, resource_pb2
+from talosbond.proto.machine_grpc import MachineServiceStub
+from talosbond.proto.resource_grpc import StateStub
+from talosbond.sources import Connection
+from talosbond.sources.talosconfig import (
+    TalosContext,
+    certificate_info,
+    client_ssl_context,
+    load_context,
+    split_endpoint,
+)
+
+LINK_TYPE = "LinkStatuses.net.talos.dev"
+ADDRESS_TYPE = "AddressStatuses.net.talos.dev"
+ROUTE_TYPE = "RouteStatuses.net.talos.dev"
+NAMESPACE = "network"
+MAIN_TABLE = 254  # RT_TABLE_MAIN
+
+# In-flight calls per endpoint connection. Go's gRPC server (apid) sets no stream limit; this bound keeps
+# memory and the endpoint's proxy load flat for any fleet size, and is wide enough that a 20 ms call
+# latency costs ~0.2 ms per call overall.
+MAX_STREAMS = 100
+# Nodes being worked on at once (each runs its calls concurrently).
+MAX_NODES = 64
+RETRIES = 2  # extra attempts for a read that failed with UNAVAILABLE
+RETRY_BACKOFF = 0.25
+
+# --- how Talos spells enum values in YAML (the wire carries only numbers) ---------------------------------
+# ARPHRD_* -> nethelpers.LinkType text (`pkg/machinery/nethelpers/linktype.go`).
+LINK_TYPES: dict[int, str] = {
+    0: "netrom", 1: "ether", 2: "eether", 3: "ax25", 4: "pronet", 5: "chaos", 6: "ieee802", 7: "arcnet",
+    8: "atalk", 15: "dlci", 19: "atm", 23: "metricom", 24: "ieee1394", 27: "eui64", 32: "infiniband",
+    256: "slip", 257: "cslip", 258: "slip6", 259: "cslip6", 260: "rsrvd", 264: "adapt", 270: "rose", 271: "x25",
+    272: "hwx25", 280: "can", 512: "ppp", 513: "cisco", 516: "lapb", 517: "ddcmp", 518: "rawhdlc", 768: "ipip",
+    769: "tunnel6", 770: "frad", 771: "skip", 772: "loopback", 773: "localtlk", 774: "fddi", 775: "bif",
+    776: "sit", 777: "ip/ddp", 778: "gre", 779: "pimreg", 780: "hippi", 781: "ash", 782: "econet", 783: "irda",
+    784: "fcpp", 785: "fcal", 786: "fcpl", **{787 + i: f"fcfb_{i}" for i in range(13)}, 800: "tr",
+    801: "ieee802.11", 802: "ieee802.11_prism", 803: "ieee802.11_radiotap", 804: "ieee802.15.4",
+    805: "ieee802.15.4_monitor", 820: "phonet", 821: "phonet_pipe", 822: "caif", 823: "ip6gre", 824: "netlink",
+    825: "6lowpan", 65534: "nohdr", 65535: "void",
+}
+OPER_STATES = {0: "unknown", 1: "notPresent", 2: "down", 3: "lowerLayerDown", 4: "testing", 5: "dormant", 6: "up"}
+# From Talos v1.8 Fibre prints as "" (an enumer quirk), before as "Fibre"; both paths must give the same
+# `Link`, so for a Fibre port the decoder looks at how the YAML spec beside it spells it.
+PORTS = {0: "TwistedPair", 1: "AUI", 2: "MII", 3: "", 4: "BNC", 5: "DirectAttach", 239: "None", 255: "Other"}
+DUPLEXES = {0: "Half", 1: "Full", 255: "Unknown"}
+VLAN_PROTOCOLS = {0x8100: "802.1q", 0x88A8: "802.1ad"}
+LINK_FLAGS = ("UP", "BROADCAST", "DEBUG", "LOOPBACK", "POINTTOPOINT", "NOTRAILERS", "RUNNING", "NOARP", "PROMISC",
+              "ALLMULTI", "MASTER", "SLAVE", "MULTICAST", "PORTSEL", "AUTOMEDIA", "DYNAMIC", "LOWER_UP", "DORMANT",
+              "ECHO")
+
+T = TypeVar("T")
+Progress = Callable[[str], None]
+
+
+# --- decoding ------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _flags(bits: int) -> str:
+    return ",".join(name for bit, name in enumerate(LINK_FLAGS) if bits & (1 << bit))
+
+
+def _mac(raw: bytes) -> str:
+    return raw.hex(":")
+
+
+def link_from_proto(name: str, proto_spec: bytes) -> Link:
+    """A `LinkStatusSpec` protobuf -> `Link`, equal to what the YAML spec parses to (Fibre spelled as
+    Talos >= v1.8 does, see `PORTS`). Raises `DecodeError`."""
+    spec = network_pb2.LinkStatusSpec.FromString(proto_spec)
+    speed = spec.speed_megabits
+    vlan_id = spec.vlan.vid if spec.HasField("vlan") and spec.vlan.vid else None
+    return Link(
+        name=name,
+        index=spec.index,
+        type=LINK_TYPES.get(spec.type, f"LinkType({spec.type})"),
+        link_index=spec.link_index,
+        flags=_flags(spec.flags),
+        hardware_addr=_mac(spec.hardware_addr),
+        permanent_addr=_mac(spec.permanent_addr),
+        broadcast_addr=_mac(spec.broadcast_addr),
+        mtu=spec.mtu,
+        queue_disc=spec.queue_disc,
+        master_index=spec.master_index,
+        operational_state=OPER_STATES.get(spec.operational_state, f"OperationalState({spec.operational_state})"),
+        kind=spec.kind,
+        slave_kind=spec.slave_kind,
+        bus_path=spec.bus_path,
+        pci_id=spec.pciid,
+        driver=spec.driver,
+        driver_version=spec.driver_version,
+        firmware_version=spec.firmware_version,
+        product_id=spec.product_id,
+        vendor_id=spec.vendor_id,
+        product=spec.product,
+        vendor=spec.vendor,
+        link_state=spec.link_state,
+        speed_mbit=None if speed in (0, SPEED_UNKNOWN) else speed,
+        port=PORTS.get(spec.port, f"Port({spec.port})"),
+        duplex=DUPLEXES.get(spec.duplex, f"Duplex({spec.duplex})"),
+        alias=spec.alias,
+        alt_names=tuple(spec.alt_names),
+        vlan_id=vlan_id,
+        vlan_protocol=VLAN_PROTOCOLS.get(spec.vlan.protocol, "") if vlan_id is not None else "",
+    )
+
+
+@lru_cache(maxsize=4096)
+def _ip(raw: bytes) -> str:
+    """A Go netip.Addr in binary form -> its text (Go's spelling: IPv4-mapped IPv6 as ::ffff:a.b.c.d)."""
+    if not raw:
+        return ""
+    zone = ""
+    if len(raw) > 16:
+        raw, zone = raw[:16], "%" + raw[16:].decode("utf-8", "replace")
+    address = ipaddress.ip_address(raw)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}{zone}"
+    return f"{address}{zone}"
+
+
+def _prefix(prefix: common_pb2.NetIPPrefix) -> str:
+    return f"{_ip(prefix.ip)}/{prefix.prefix_length}" if prefix.ip else ""
+
+
+def decode_addresses(resources: Sequence[resource_pb2.Resource]) -> tuple[Address, ...] | None:
+    """AddressStatus protobuf specs -> `Address`es; None when any spec is missing or undecodable."""
+    out = []
+    for resource in resources:
+        if not resource.spec.proto_spec:
+            return None
+        try:
+            spec = network_pb2.AddressStatusSpec.FromString(resource.spec.proto_spec)
+            address = _prefix(spec.address)
+        except (DecodeError, ValueError):
+            return None
+        if not address or not spec.link_name:
+            return None  # the YAML path reports it, naming the line
+        out.append(Address(link=spec.link_name, address=address))
+    return tuple(out)
+
+
+def decode_routes(resources: Sequence[resource_pb2.Resource]) -> tuple[Route, ...] | None:
+    """RouteStatus protobuf specs -> `Route`s of the main table; None when any spec is missing or undecodable."""
+    out = []
+    for resource in resources:
+        if not resource.spec.proto_spec:
+            return None
+        try:
+            spec = network_pb2.RouteStatusSpec.FromString(resource.spec.proto_spec)
+            if spec.table != MAIN_TABLE:
+                continue
+            out.append(Route(link=spec.out_link_name, destination=_prefix(spec.destination),
+                             gateway=_ip(spec.gateway.ip)))
+        except (DecodeError, ValueError):
+            return None
+    return tuple(out)
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_./@+-][A-Za-z0-9_./:@+-]*$")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"}
+
+
+@lru_cache(maxsize=8192)
+def _scalar(value: str) -> str:
+    if value and _PLAIN.match(value) and value.lower() not in _YAML_WORDS and not value.endswith(":"):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@lru_cache(maxsize=4096)
+def _time(seconds: int, nanos: int) -> str:
+    stamp = dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    if nanos:
+        stamp += "." + f"{nanos:09d}".rstrip("0")
+    return stamp + "Z"
+
+
+def resource_yaml(node: str, resource: resource_pb2.Resource) -> str:
+    """One resource as `talosctl get -o yaml` prints it: the node, the metadata, and the server's YAML spec."""
+    meta = resource.metadata
+    created, updated = meta.created, meta.updated
+    text = (
+        f"node: {_scalar(node)}\nmetadata:\n    namespace: {_scalar(meta.namespace)}\n    type: {_scalar(meta.type)}\n"
+        f"    id: {_scalar(meta.id)}\n    version: {_scalar(meta.version)}\n    owner: {_scalar(meta.owner)}\n"
+        f"    phase: {_scalar(meta.phase)}\n    created: {_time(created.seconds, created.nanos)}\n"
+        f"    updated: {_time(updated.seconds, updated.nanos)}\n"
+    )
+    extra = []
+    for key, mapping in (("labels", meta.labels), ("annotations", meta.annotations)):
+        if mapping:
+            extra.append(f"    {key}:\n")
+            extra.extend(f"        {_scalar(k)}: {_scalar(v)}\n" for k, v in sorted(mapping.items()))
+    if meta.finalizers:
+        extra.append("    finalizers:\n")
+        extra.extend(f"        - {_scalar(f)}\n" for f in meta.finalizers)
+    spec = resource.spec.yaml_spec.rstrip("\n")
+    tail = "spec:\n    " + spec.replace("\n", "\n    ") + "\n" if spec else "spec: {}\n"
+    return text + "".join(extra) + tail if extra else text + tail
+
+
+def yaml_stream(node: str, resources: Sequence[resource_pb2.Resource]) -> str:
+    """Resources as one `talosctl get -o yaml` stream."""
+    return "---\n".join([resource_yaml(node, r) for r in resources])
+
+
+def _bond_settings(name: str, yaml_spec: str, origin: str) -> dict[str, Any] | None:
+    """A bond's `bondMaster` settings from its YAML spec (None when it has none), read by the links parser
+    itself so the values have the types the text path gives them; only that block is parsed. Raises
+    `ParseError`."""
+    lines = yaml_spec.splitlines()
+    try:
+        start = lines.index("bondMaster:")
+    except ValueError:
+        return None
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith(" ") or not lines[end]):
+        end += 1
+    block = "\n".join("    " + line for line in lines[start:end])
+    parsed = parse_links(f"metadata:\n    id: {_scalar(name)}\nspec:\n{block}\n", origin)
+    return next(iter(parsed.values()))[0].bond_master
+
+
+def decode_links(node: str, resources: Sequence[resource_pb2.Resource], origin: str) -> tuple[Link, ...] | None:
+    """Links from the protobuf specs; None when any spec is missing or undecodable (the caller then parses
+    the YAML specs). A bond's settings are not in talosbond's protos: its YAML spec is parsed instead."""
+    links = []
+    for resource in resources:
+        name = resource.metadata.id
+        spec = resource.spec
+        if not spec.proto_spec:
+            return None
+        try:
+            link = link_from_proto(name, spec.proto_spec)
+            if link.port == "" and "\nport: Fibre\n" in "\n" + spec.yaml_spec:
+                link = replace(link, port="Fibre")
+        except DecodeError:
+            return None
+        if link.kind == "bond":
+            try:
+                link = replace(link, bond_master=_bond_settings(name, spec.yaml_spec, origin))
+            except ParseError:
+                return None
+        links.append(link)
+    return tuple(links)
+
+
+# --- connections -------------------------------------------------------------------------------------------
+
+
+class _Failure(Exception):
+    """A per-node problem, already worded for the user."""
+
+    def __init__(self, message: str, hint: str = "", *, retry: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.retry = retry
+
+
+class _Handler(Handler):
+    """Per connection: why it was lost (grpclib only says "Connection lost"), and whether it ever answered."""
+
+    lost_reason: BaseException | None = None
+    answered = False
+
+
+class _CoalescingTransport:
+    """Gathers the writes of one event-loop turn into one TLS record and one send().
+
+    grpclib writes a request's HEADERS and DATA frames separately; with a hundred calls starting in the
+    same turn that is two hundred records and syscalls where one does (~8% of a large fleet's client CPU).
+    Everything but write() and close() passes straight through."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._chunks:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._chunks.append(data)
+
+    def _flush(self) -> None:
+        if self._chunks:
+            data = b"".join(self._chunks)
+            self._chunks.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class _Protocol(H2Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if isinstance(transport, asyncio.Transport):
+            transport = _CoalescingTransport(transport)  # type: ignore[assignment]
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if isinstance(self.handler, _Handler) and exc is not None:
+            self.handler.lost_reason = exc
+        super().connection_lost(exc)
+
+
+class _Channel(Channel):
+    """A grpclib channel that remembers the TLS alert or socket error that closed its connection."""
+
+    last_handler: _Handler | None = None
+
+    def _protocol_factory(self) -> H2Protocol:
+        handler = _Handler()
+        self.last_handler = handler
+        return _Protocol(handler, self._config, self._h2_config)
+
+    @property
+    def lost_reason(self) -> BaseException | None:
+        return self.last_handler.lost_reason if self.last_handler is not None else None
+
+
+def _tls_reason(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return exc.verify_message or "certificate verify failed"
+    if isinstance(exc, ssl.SSLError):
+        text = str(exc.reason or exc).lower().replace("_", " ")
+        return text
+    return str(exc) or exc.__class__.__name__
+
+
+_CLIENT_CERT_HINT = (
+    "the endpoint does not accept the talosconfig's client certificate (expired, missing, or from another "
+    "cluster): get a fresh talosconfig (talosctl config new, or from the cluster's secrets)"
+)
+
+
+_INSECURE_REFUSED_HINT = (
+    "--insecure is for nodes in maintenance mode; a configured node needs the talosconfig's client certificate"
+)
+
+
+class _Endpoint:
+    """One endpoint: one TLS connection, a bound on the calls in flight, and its connection failure."""
+
+    def __init__(self, host: str, port: int, context: ssl.SSLContext, refusal: str = "",
+                 refusal_hint: str = _CLIENT_CERT_HINT) -> None:
+        self.host = host
+        self.port = port
+        self.name = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.refusal = refusal  # what we know about why a server may refuse our certificate
+        self.refusal_hint = refusal_hint
+        self.channel = _Channel(host, port, ssl=context)
+        self.state = StateStub(self.channel)
+        self.machine = MachineServiceStub(self.channel)
+        self.slots = asyncio.Semaphore(MAX_STREAMS)
+        self.failure: _Failure | None = None
+        self._lock = asyncio.Lock()
+        self._connected = False
+
+    async def connect(self, timeout: float) -> None:
+        """Open the connection once; every node behind this endpoint shares the result."""
+        if self._connected:
+            return
+        if self.failure is not None:
+            raise self.failure
+        async with self._lock:
+            if self._connected:
+                return
+            if self.failure is not None:
+                raise self.failure
+            try:
+                await asyncio.wait_for(self.channel.__connect__(), timeout)
+            except ssl.SSLCertVerificationError as exc:
+                self.failure = _Failure(
+                    f"TLS: endpoint {self.name} is not verified by the talosconfig CA ({_tls_reason(exc)})",
+                    "check --context/--talosconfig belong to this cluster; a node in maintenance mode needs --insecure",
+                )
+            except ssl.SSLError as exc:
+                self.failure = _Failure(f"TLS handshake with endpoint {self.name} failed ({_tls_reason(exc)})",
+                                        _CLIENT_CERT_HINT)
+            except TimeoutError:
+                self.failure = _Failure(f"endpoint {self.name} did not accept a connection within {timeout:g}s",
+                                        "check the endpoint address and that port is reachable")
+            except OSError as exc:
+                reason = (exc.strerror or str(exc) or exc.__class__.__name__).lower()
+                self.failure = _Failure(f"cannot connect to endpoint {self.name}: {reason}",
+                                        "check -e/--endpoints (or the talosconfig's endpoints) and the port (50000)")
+            else:
+                self._connected = True
+                return
+            raise self.failure
+
+    def lost(self, handler: _Handler | None) -> _Failure:
+        """A call ended without a reply on the connection `handler` belongs to: say why if TLS or the socket
+        told us.
+
+        With TLS 1.3 the server checks the client certificate after the client thinks the handshake is
+        done, so a refused certificate shows up as the first calls' connection closing: a Go server (apid)
+        sends an alert saying why; other servers just close."""
+        if handler is None or not handler.connection_lost:
+            return _Failure(f"endpoint {self.name} reset the call", retry=True)
+        if handler is self.channel.last_handler:
+            self._connected = False
+        reason, answered = handler.lost_reason, handler.answered
+        if isinstance(reason, ssl.SSLError):
+            detail = f"; {self.refusal}" if self.refusal else ""
+            self.failure = _Failure(
+                f"TLS: endpoint {self.name} refused the connection ({_tls_reason(reason)}){detail}", self.refusal_hint)
+            return self.failure
+        if not answered:
+            detail = self.refusal or "most likely it did not accept the client certificate"
+            self.failure = _Failure(f"TLS: endpoint {self.name} closed the connection before answering ({detail})",
+                                    self.refusal_hint)
+            return self.failure
+        detail = f" ({reason})" if reason else ""
+        return _Failure(f"connection to endpoint {self.name} lost{detail}", retry=True)
+
+    def close(self) -> None:
+        self.channel.close()
+
+
+# --- the fetch ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiPlan:
+    """What to ask, where: decided before any connection is opened (config errors stop the command)."""
+
+    nodes: tuple[str, ...]
+    endpoints: tuple[tuple[str, int], ...]  # empty: every node is its own endpoint (maintenance mode)
+    ssl: ssl.SSLContext
+    insecure: bool
+    timeout: float
+    want_bonding: bool
+    context: TalosContext | None = None
+    raw_text: bool = True  # also render talosctl-style text (Connection.raw_text)
+    role: str = ""  # the client certificate's Subject O, e.g. os:admin
+    refusal: str = ""  # why a server may refuse the client certificate, as far as we can tell
+
+
+def plan(conn: Connection) -> ApiPlan:
+    """talosconfig + options -> nodes, endpoints and TLS. Raises `SourceError`/`UsageError` for the command."""
+    ctx: TalosContext | None = None
+    if conn.insecure:
+        with contextlib.suppress(SourceError, UsageError):
+            ctx = load_context(conn.talosconfig, conn.context)
+        if conn.talosconfig and ctx is None:
+            ctx = load_context(conn.talosconfig, conn.context)  # a named file must load: show its error
+    else:
+        ctx = load_context(conn.talosconfig, conn.context)
+    nodes = conn.nodes or (ctx.nodes if ctx else ())
+    if not nodes:
+        where = f" and {ctx.where} names none" if ctx else ""
+        raise UsageError(f"no nodes given{where}", "pass -n NODE[,NODE...] (or set the context's nodes)")
+    context = client_ssl_context(ctx, insecure=conn.insecure)
+    role = refusal = ""
+    if conn.insecure:
+        refusal = "it probably wants a client certificate, i.e. the node is not in maintenance mode: drop --insecure"
+    elif ctx is not None:
+        info = certificate_info(ctx.crt)
+        if info is not None:
+            role = ", ".join(info.organizations)
+            if info.expired():
+                when = info.not_after if dt.datetime.now(dt.UTC) > info.not_after else info.not_before
+                verb = "expired on" if when == info.not_after else "is not valid before"
+                refusal = f"the client certificate {verb} {when:%Y-%m-%d %H:%M} UTC"
+            else:
+                refusal = "the client certificate is valid but was refused: is it from this cluster's CA?"
+    if conn.insecure:
+        endpoints: tuple[tuple[str, int], ...] = ()
+    else:
+        assert ctx is not None
+        names = conn.endpoints or ctx.endpoints
+        if not names:
+            raise UsageError(f"no endpoints: {ctx.where} has none and -e was not given",
+                             "pass -e ENDPOINT (a control-plane address), or `talosctl config endpoint ...`")
+        endpoints = tuple(dict.fromkeys(split_endpoint(e) for e in names))
+    return ApiPlan(nodes=tuple(nodes), endpoints=endpoints, ssl=context, insecure=conn.insecure,
+                   timeout=conn.timeout, want_bonding=conn.want_bonding, context=ctx, raw_text=conn.raw_text,
+                   role=role, refusal=refusal)
+
+
+class _Fetcher:
+    def __init__(self, plan: ApiPlan, progress: Progress | None) -> None:
+        self.plan = plan
+        self.progress = progress
+        self.endpoints: dict[tuple[str, int], _Endpoint] = {}
+
+    def _endpoint(self, address: tuple[str, int]) -> _Endpoint:
+        endpoint = self.endpoints.get(address)
+        if endpoint is None:
+            hint = _INSECURE_REFUSED_HINT if self.plan.insecure else _CLIENT_CERT_HINT
+            endpoint = _Endpoint(address[0], address[1], self.plan.ssl, self.plan.refusal, hint)
+            self.endpoints[address] = endpoint
+        return endpoint
+
+    def _routes(self, index: int, node: str) -> list[tuple[_Endpoint, tuple[tuple[str, str], ...]]]:
+        """Where to send a node's calls, in order of preference, with the metadata to send."""
+        if not self.plan.endpoints:  # maintenance mode: talk to the node itself, no proxying
+            return [(self._endpoint(split_endpoint(node)), ())]
+        count = len(self.plan.endpoints)
+        order = [self.plan.endpoints[(index + i) % count] for i in range(count)]
+        return [(self._endpoint(address), (("node", node),)) for address in order]
+
+    async def _call(self, routes: list[tuple[_Endpoint, tuple[tuple[str, str], ...]]], what: str,
+                    call: Callable[[_Endpoint, tuple[tuple[str, str], ...], float], Awaitable[T]]) -> T:
+        """One read with a deadline, on the first endpoint that connects; retried only where safe."""
+        timeout = self.plan.timeout
+        attempt = 0
+        failure: _Failure | None = None
+        for endpoint, metadata in routes:
+            try:
+                await endpoint.connect(timeout)
+            except _Failure as exc:
+                failure = exc
+                continue  # nothing was sent: the next endpoint may do
+            while True:
+                handler = endpoint.channel.last_handler
+                try:
+                    async with endpoint.slots:
+                        result = await call(endpoint, metadata, timeout)
+                    if handler is not None:
+                        handler.answered = True
+                    return result
+                except GRPCError as exc:
+                    if handler is not None:
+                        handler.answered = True
+                    failure = self._grpc_failure(exc, what)
+                except TimeoutError:
+                    failure = _Failure(
+                        f"no answer to {what} within {timeout:g}s (through {endpoint.name})",
+                        "the node or the endpoint is stalled or overloaded; check `talosctl -n NODE version`",
+                    )
+                except (StreamTerminatedError, ProtocolError, ConnectionError):
+                    failure = endpoint.lost(handler)
+                    if not failure.retry:
+                        break  # the next endpoint may accept us
+                if not failure.retry or attempt >= RETRIES:
+                    raise failure
+                attempt += 1
+                await asyncio.sleep(RETRY_BACKOFF * attempt)
+                try:
+                    await endpoint.connect(timeout)
+                except _Failure as exc:
+                    failure = exc
+                    break
+        assert failure is not None
+        raise failure
+
+    def _grpc_failure(self, exc: GRPCError, what: str) -> _Failure:
+        message = exc.message or exc.status.name
+        if exc.status is Status.PERMISSION_DENIED:
+            if what.startswith("reading"):
+                role = f"; this certificate's role is {self.plan.role}" if self.plan.role else ""
+                return _Failure(
+                    f"permission denied {what}: MachineService/Read needs the os:admin role{role} ({message})",
+                    "use a talosconfig context whose certificate has the os:admin role",
+                )
+            return _Failure(f"permission denied {what} ({message})",
+                            "the client certificate's role does not allow this call")
+        if exc.status is Status.UNAVAILABLE:
+            unknown = "no such host" in message or "no route to host" in message or "Error while dialing" in message
+            hint = ("the endpoint could not reach this node: check the node's name or address"
+                    if unknown else "the node may be rebooting; try again")
+            return _Failure(f"node unavailable while {what}: {message}", hint, retry=not unknown)
+        if exc.status is Status.DEADLINE_EXCEEDED:
+            return _Failure(f"no answer to {what} within {self.plan.timeout:g}s ({message})",
+                            "the node or the endpoint is stalled or overloaded; check `talosctl -n NODE version`")
+        if exc.status is Status.UNAUTHENTICATED:
+            return _Failure(f"not authenticated {what} ({message})", _CLIENT_CERT_HINT)
+        return _Failure(f"{what} failed: {exc.status.name} ({message})")
+
+    async def _list(self, routes: Any, node: str, rtype: str) -> list[resource_pb2.Resource]:
+        request = resource_pb2.ListRequest(namespace=NAMESPACE, type=rtype)
+
+        async def call(endpoint: _Endpoint, metadata: Any, timeout: float) -> list[resource_pb2.Resource]:
+            replies = await endpoint.state.List(request, timeout=timeout, metadata=metadata)
+            return [reply.resource for reply in replies]
+
+        what = "listing " + rtype.split(".", 1)[0].removesuffix("Statuses").lower() + "s"
+        return await self._call(routes, what, call)
+
+    @overload
+    async def _read(self, routes: Any, path: str) -> str: ...
+
+    @overload
+    async def _read(self, routes: Any, path: str, *, missing_ok: bool) -> str | None: ...
+
+    async def _read(self, routes: Any, path: str, *, missing_ok: bool = False) -> str | None:
+        """A file's text; with `missing_ok`, None when the node has no such file (a bond without its
+        /proc/net/bonding entry, which the capture source treats the same way)."""
+        request = machine_pb2.ReadRequest(path=path)
+
+        async def call(endpoint: _Endpoint, metadata: Any, timeout: float) -> list[common_pb2.Data] | None:
+            try:
+                return await endpoint.machine.Read(request, timeout=timeout, metadata=metadata)
+            except GRPCError as exc:
+                if missing_ok and exc.status is Status.NOT_FOUND:
+                    return None
+                raise
+
+        chunks = await self._call(routes, f"reading {path}", call)
+        if chunks is None:
+            return None
+        for chunk in chunks:
+            if chunk.metadata.error:
+                raise _Failure(f"reading {path} failed: {chunk.metadata.error}")
+        return b"".join(chunk.bytes for chunk in chunks).decode("utf-8", "replace")
+
+    async def _version(self, routes: Any) -> str:
+        from google.protobuf.empty_pb2 import Empty
+
+        async def call(endpoint: _Endpoint, metadata: Any, timeout: float) -> machine_pb2.VersionResponse:
+            return await endpoint.machine.Version(Empty(), timeout=timeout, metadata=metadata)
+
+        reply = await self._call(routes, "asking the Talos version", call)
+        return reply.messages[0].version.tag if reply.messages else ""
+
+    async def node(self, index: int, node: str) -> RawNode | NodeError:
+        routes = self._routes(index, node)
+        links_job = asyncio.ensure_future(self._list(routes, node, LINK_TYPE))
+        jobs: dict[str, asyncio.Future[Any]] = {
+            "version": asyncio.ensure_future(self._version(routes)),
+            "addresses": asyncio.ensure_future(self._list(routes, node, ADDRESS_TYPE)),
+            "routes": asyncio.ensure_future(self._list(routes, node, ROUTE_TYPE)),
+        }
+        if not self.plan.insecure:  # maintenance mode grants os:reader only, and Read needs os:admin
+            jobs["netdev"] = asyncio.ensure_future(self._read(routes, "/proc/net/dev"))
+        try:
+            try:
+                resources = await links_job
+                netdev = await jobs["netdev"] if "netdev" in jobs else None
+            except _Failure as exc:
+                return NodeError(node, exc.message, exc.hint)
+            optional: dict[str, Any] = {}
+            for key in ("version", "addresses", "routes"):
+                try:
+                    optional[key] = await jobs[key]
+                except _Failure:
+                    optional[key] = None
+            return await self._assemble(node, routes, resources, netdev, optional)
+        finally:
+            for job in (links_job, *jobs.values()):
+                if not job.done():
+                    job.cancel()
+            # Collect what a cancelled or failed job raised, so asyncio does not warn about it.
+            await asyncio.gather(links_job, *jobs.values(), return_exceptions=True)
+            if self.progress is not None:
+                self.progress(node)
+
+    async def _assemble(self, node: str, routes: Any, resources: list[resource_pb2.Resource], netdev: str | None,
+                        optional: dict[str, Any]) -> RawNode | NodeError:
+        """Decode what came back into a `RawNode`; render talosctl-style text only where it is needed (a
+        spec that did not decode, which the text parser then reports, or `--save`)."""
+        origin = f"{node}: API List {LINK_TYPE}"
+        origins = {"links": origin, "netdev": f"{node}: /proc/net/dev",
+                   "addresses": f"{node}: API List {ADDRESS_TYPE}", "routes": f"{node}: API List {ROUTE_TYPE}"}
+        keep = self.plan.raw_text
+        links = decode_links(node, resources, origin) if resources else None
+        links_text = yaml_stream(node, resources) if keep or links is None else ""
+        address_list: list[resource_pb2.Resource] = optional["addresses"] or []
+        route_list: list[resource_pb2.Resource] = optional["routes"] or []
+        addresses = decode_addresses(address_list) if address_list else None
+        route_records = decode_routes(route_list) if route_list else None
+        bonding: dict[str, str] = {}
+        if self.plan.want_bonding and not self.plan.insecure:
+            from talosbond.sources.talosctl import bond_names
+
+            if links is not None:
+                names = [link.name for link in links if link.kind == "bond"]
+            else:
+                names = bond_names(links_text)
+            try:
+                for bond in names:
+                    text = await self._read(routes, f"/proc/net/bonding/{bond}", missing_ok=True)
+                    if text is not None:
+                        bonding[bond] = text
+                        origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
+            except _Failure as exc:
+                return NodeError(node, exc.message, exc.hint)
+        return RawNode(
+            node=node,
+            links=links_text,
+            parsed_links=links,
+            netdev=netdev,
+            version=optional["version"] or "",
+            addresses=yaml_stream(node, address_list) if address_list and (keep or addresses is None) else None,
+            routes=yaml_stream(node, route_list) if route_list and (keep or route_records is None) else None,
+            parsed_addresses=addresses,
+            parsed_routes=route_records,
+            bonding=bonding,
+            origins=origins,
+            via="api",
+        )
+
+    async def run(self) -> list[RawNode | NodeError]:
+        nodes = self.plan.nodes
+        results: list[RawNode | NodeError | None] = [None] * len(nodes)
+        queue = iter(enumerate(nodes))
+
+        async def worker() -> None:
+            for index, node in queue:
+                results[index] = await self.node(index, node)
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(MAX_NODES, len(nodes)))))
+        finally:
+            for endpoint in self.endpoints.values():
+                endpoint.close()
+        return [r for r in results if r is not None]
+
+
+def fetch_api(conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
+    """Fetch every node through the Talos API; a failing node becomes a `NodeError`, the others come back."""
+    the_plan = plan(conn)
+    if conn.insecure:
+        sys.stderr.write(
+            "warning: --insecure: talking TLS without a client certificate and WITHOUT verifying the server "
+            "(maintenance mode); anyone on the path could impersonate the node\n"
+        )
+    # A fleet's worth of small objects arrives in a burst and lives on: collecting the young generation
+    # every 700 allocations would promote and rescan them over and over (~5% of a 1000-node fetch).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    try:
+        return asyncio.run(_Fetcher(the_plan, progress).run())
+    finally:
+        gc.set_threshold(*thresholds)

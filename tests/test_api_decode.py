@@ -1,0 +1,129 @@
+"""talosbond's own protos match Talos's wire format, and protobuf-decoded records equal the YAML-parsed ones."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import scenarios
+from talos_test_server import NodeData, address_spec_proto, link_spec_proto, route_spec_proto
+
+from talosbond.parsing import parse_addresses, parse_links, parse_routes
+from talosbond.proto import common_pb2, machine_pb2, network_pb2, resource_pb2
+from talosbond.proto.machine_grpc import MachineServiceStub
+from talosbond.proto.resource_grpc import StateStub
+from talosbond.sources import api
+from talosbond.sources.capture import read_node_dir
+
+
+def _fields(message: type) -> dict[str, int]:
+    return {f.name: f.number for f in message.DESCRIPTOR.fields}  # type: ignore[attr-defined]
+
+
+def test_link_status_spec_field_numbers() -> None:
+    # api-facts.md section 1.2 (Talos api/resource/definitions/network/network.proto)
+    assert _fields(network_pb2.LinkStatusSpec) == {
+        "index": 1, "type": 2, "link_index": 3, "flags": 4, "hardware_addr": 5, "broadcast_addr": 6, "mtu": 7,
+        "queue_disc": 8, "master_index": 9, "operational_state": 10, "kind": 11, "slave_kind": 12,
+        "bus_path": 13, "pciid": 14, "driver": 15, "driver_version": 16, "firmware_version": 17,
+        "product_id": 18, "vendor_id": 19, "product": 20, "vendor": 21, "link_state": 22,
+        "speed_megabits": 23, "port": 24, "duplex": 25, "vlan": 26, "permanent_addr": 30, "alias": 31,
+        "alt_names": 32,
+    }
+    assert network_pb2.LinkStatusSpec.DESCRIPTOR.full_name == "talos.resource.definitions.network.LinkStatusSpec"
+    assert _fields(network_pb2.VLANSpec) == {"vid": 1, "protocol": 2}
+    assert _fields(network_pb2.AddressStatusSpec) == {"address": 1, "link_index": 6, "link_name": 7, "family": 8}
+    assert _fields(network_pb2.RouteStatusSpec) == {
+        "family": 1, "destination": 2, "source": 3, "gateway": 4, "out_link_index": 5, "out_link_name": 6,
+        "table": 7, "priority": 8,
+    }
+
+
+def test_cosi_and_machine_messages() -> None:
+    # api-facts.md sections 4.3-4.7
+    assert _fields(resource_pb2.Metadata) == {
+        "namespace": 1, "type": 2, "id": 3, "version": 4, "owner": 5, "phase": 6, "created": 7, "updated": 8,
+        "finalizers": 9, "labels": 10, "annotations": 11,
+    }
+    assert _fields(resource_pb2.Spec) == {"proto_spec": 1, "yaml_spec": 2}
+    assert _fields(resource_pb2.Resource) == {"metadata": 1, "spec": 2}
+    assert _fields(resource_pb2.ListRequest) == {"namespace": 1, "type": 2, "options": 3}
+    assert _fields(resource_pb2.ListOptions) == {"id_query": 2}
+    assert _fields(resource_pb2.GetRequest) == {"namespace": 1, "type": 2, "id": 3, "options": 4}
+    assert _fields(resource_pb2.ListResponse) == _fields(resource_pb2.GetResponse) == {"resource": 1}
+    assert _fields(common_pb2.Metadata) == {"hostname": 1, "error": 2}
+    assert _fields(common_pb2.Data) == {"metadata": 1, "bytes": 2}
+    assert _fields(machine_pb2.ReadRequest) == {"path": 1}
+    assert _fields(machine_pb2.VersionInfo) == {"tag": 1, "sha": 2, "built": 3, "go_version": 4, "os": 5, "arch": 6}
+    assert _fields(machine_pb2.Version) == {"metadata": 1, "version": 2, "platform": 3, "features": 4}
+    assert _fields(machine_pb2.ApplyConfigurationRequest) == {"data": 1, "mode": 4, "dry_run": 5,
+                                                              "try_mode_timeout": 6}
+    assert dict(machine_pb2.ApplyConfigurationRequest.Mode.items()) == {
+        "REBOOT": 0, "AUTO": 1, "NO_REBOOT": 2, "STAGED": 3, "TRY": 4}
+    assert _fields(machine_pb2.NetDev)["tx_compressed"] == 17
+
+
+def test_grpc_paths() -> None:
+    state = StateStub(None)  # type: ignore[arg-type]
+    machine = MachineServiceStub(None)  # type: ignore[arg-type]
+    assert state.List.name == "/cosi.resource.State/List"
+    assert state.Get.name == "/cosi.resource.State/Get"
+    assert machine.Read.name == "/machine.MachineService/Read"
+    assert machine.Version.name == "/machine.MachineService/Version"
+    assert machine.NetworkDeviceStats.name == "/machine.MachineService/NetworkDeviceStats"
+    assert machine.ApplyConfiguration.name == "/machine.MachineService/ApplyConfiguration"
+
+
+def _resources(messages: list[bytes]) -> list[resource_pb2.Resource]:
+    return [resource_pb2.ListResponse.FromString(m).resource for m in messages]
+
+
+@pytest.mark.parametrize("folder", scenarios(), ids=lambda p: p.name)
+def test_protobuf_records_equal_yaml_records(folder) -> None:  # type: ignore[no-untyped-def]
+    raw = read_node_dir(folder)
+    data = NodeData.from_raw(raw)
+    expected = next(iter(parse_links(raw.links, "x").values()))
+    decoded = api.decode_links(raw.node, _resources(data.links), "x")
+    assert decoded is not None
+    assert list(decoded) == expected
+    assert [link.bond_master for link in decoded] == [link.bond_master for link in expected]
+    assert [link.port for link in decoded] == [link.port for link in expected]  # Fibre: "" or "Fibre" by version
+    if raw.addresses:
+        assert list(api.decode_addresses(_resources(data.addresses)) or ()) == parse_addresses(raw.addresses)
+    if raw.routes:
+        assert list(api.decode_routes(_resources(data.routes)) or ()) == parse_routes(raw.routes)
+
+
+@pytest.mark.parametrize("folder", scenarios()[:3], ids=lambda p: p.name)
+def test_rewrapped_yaml_parses_to_the_same_links(folder) -> None:  # type: ignore[no-untyped-def]
+    raw = read_node_dir(folder)
+    resources = _resources(NodeData.from_raw(raw).links)
+    text = api.yaml_stream(raw.node, resources)
+    assert parse_links(text, "x") == parse_links(raw.links, "x")
+    assert text.count("\n---\n") == len(resources) - 1
+
+
+def test_missing_protobuf_spec_falls_back_to_yaml() -> None:
+    folder = scenarios()[0]
+    raw = read_node_dir(folder)
+    resources = _resources(NodeData.from_raw(raw, with_proto=False).links)
+    assert api.decode_links(raw.node, resources, "x") is None  # the caller parses yaml_stream() instead
+    assert api.decode_addresses(resources) is None
+    broken = resources[0]
+    broken.spec.proto_spec = b"\xff\xff\xff"
+    assert api.decode_links(raw.node, [broken], "x") is None
+
+
+def test_encoders_round_trip() -> None:
+    spec = {"address": "fe80::1%eth0/64", "linkName": "eth0", "family": "inet6"}
+    decoded = network_pb2.AddressStatusSpec.FromString(address_spec_proto(spec))
+    assert api._prefix(decoded.address) == "fe80::1%eth0/64"
+    mapped = {"address": "::ffff:10.1.2.3/128", "linkName": "eth0"}
+    assert api._prefix(network_pb2.AddressStatusSpec.FromString(address_spec_proto(mapped)).address) == \
+        "::ffff:10.1.2.3/128"
+    route = network_pb2.RouteStatusSpec.FromString(route_spec_proto(
+        {"dst": "", "gateway": "10.0.0.1", "outLinkName": "eth0", "table": "main"}))
+    assert route.table == api.MAIN_TABLE and api._prefix(route.destination) == "" and api._ip(route.gateway.ip) == "10.0.0.1"
+    link = api.link_from_proto("bond0.87", link_spec_proto(
+        {"type": "ether", "kind": "vlan", "flags": "UP,BROADCAST,LOWER_UP", "vlan": {"vlanID": 87, "vlanProtocol": "802.1ad"},
+         "speedMbit": 4294967295, "hardwareAddr": "AA:BB:CC:DD:EE:FF", "port": "Other", "duplex": "Full"}))
+    assert (link.vlan_id, link.vlan_protocol, link.flags, link.speed_mbit, link.hardware_addr) == (
+        87, "802.1ad", "UP,BROADCAST,LOWER_UP", None, "aa:bb:cc:dd:ee:ff")

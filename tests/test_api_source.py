@@ -1,0 +1,226 @@
+"""The `api` source against a real gRPC server on loopback (TLS with Ed25519 certificates made here, HTTP/2):
+the same nodes as the captures it serves, and a clear per-node error for every way a node can fail."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, scenarios
+from talos_test_server import NodeData, Pki, TalosTestServer, load_fleet, make_fleet, write_talosconfig
+
+from talosbond.api import discover
+from talosbond.errors import UsageError
+from talosbond.model import NodeError, RawNode
+from talosbond.sources import Connection, api
+
+FLEET = FIXTURES / "fleet-3-identical"
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+@pytest.fixture(scope="module")
+def pki_dir(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pki")
+    pki.save(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def fleet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared fleet fixture when present, else three synthetic nodes."""
+    if FLEET.is_dir():
+        return FLEET
+    folder = tmp_path_factory.mktemp("fleet")
+    make_fleet(folder, 3)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def fleet(fleet_dir: Path) -> dict[str, NodeData]:
+    return load_fleet(fleet_dir)
+
+
+@pytest.fixture(scope="module")
+def server(fleet: dict[str, NodeData], pki_dir: Path) -> Iterator[TalosTestServer]:
+    with TalosTestServer(fleet, pki_dir, latency=0.002) as running:
+        yield running
+
+
+def _conn(tmp_path: Path, pki: Pki, endpoints: list[str], nodes: tuple[str, ...], *, org: str = "os:admin",
+          expired: bool = False, ca: bytes | None = None, timeout: float = 5.0, **kwargs: object) -> Connection:
+    client = pki.issue(server=False, org=org, expired=expired)
+    config = write_talosconfig(tmp_path / "talosconfig", ca=ca or pki.ca, client=client, endpoints=endpoints)
+    return Connection(nodes=nodes, talosconfig=str(config), source="api", timeout=timeout, **kwargs)  # type: ignore[arg-type]
+
+
+def _errors(results: list[RawNode | NodeError]) -> dict[str, str]:
+    return {r.node: r.message for r in results if isinstance(r, NodeError)}
+
+
+def test_fleet_equals_capture(tmp_path: Path, pki: Pki, server: TalosTestServer, fleet_dir: Path,
+                              fleet: dict[str, NodeData]) -> None:
+    names = tuple(fleet)
+    seen: list[str] = []
+    found = discover(_conn(tmp_path, pki, [server.endpoint], names), seen.append)
+    expected = discover(Connection(from_dir=str(fleet_dir)))
+    assert found.errors == ()
+    assert found.source == "api" and expected.source == "capture"
+    assert found.nodes == expected.nodes
+    for got, want in zip(found.nodes, expected.nodes, strict=True):
+        assert got.counters == want.counters and got.talos_version == want.talos_version
+    assert sorted(seen) == sorted(names)  # progress: once per node
+
+
+def test_nodes_default_to_the_context(tmp_path: Path, pki: Pki, server: TalosTestServer,
+                                      fleet: dict[str, NodeData]) -> None:
+    client = pki.issue(server=False, org="os:admin")
+    config = write_talosconfig(tmp_path / "tc", ca=pki.ca, client=client, endpoints=[server.endpoint],
+                               nodes=list(fleet)[:2])
+    results = api.fetch_api(Connection(talosconfig=str(config), source="api"))
+    assert [r.node for r in results] == list(fleet)[:2]
+    empty = write_talosconfig(tmp_path / "tc2", ca=pki.ca, client=client, endpoints=[server.endpoint])
+    with pytest.raises(UsageError, match="no nodes given"):
+        api.fetch_api(Connection(talosconfig=str(empty), source="api"))
+
+
+SINGLE_NODES = [p for p in scenarios() if p.parent == FIXTURES and (p / "netdev.txt").is_file()]
+
+
+@pytest.mark.parametrize("folder", SINGLE_NODES, ids=lambda p: p.name)
+def test_single_nodes_equal_capture(tmp_path: Path, pki: Pki, pki_dir: Path, folder: Path) -> None:
+    node = NodeData.from_dir(folder)
+    with TalosTestServer({node.name: node}, pki_dir) as srv:
+        found = discover(_conn(tmp_path, pki, [srv.endpoint], (node.name,), want_bonding=True, raw_text=True))
+    expected = discover(Connection(from_dir=str(folder), want_bonding=True))
+    assert found.errors == ()
+    want = dataclasses.replace(expected.nodes[0], machineconfig="")
+    assert found.nodes[0] == want
+    assert found.nodes[0].bonding == want.bonding
+    # the raw text kept for --save reads back the same
+    assert found.raws[0].parsed_links is not None and found.raws[0].links.startswith("node: ")
+
+
+def test_yaml_fallback_when_the_server_sends_no_protobuf(tmp_path: Path, pki: Pki, pki_dir: Path,
+                                                         fleet_dir: Path) -> None:
+    nodes = load_fleet(fleet_dir, with_proto=False)
+    with TalosTestServer(nodes, pki_dir) as srv:
+        found = discover(_conn(tmp_path, pki, [srv.endpoint], tuple(nodes), raw_text=False))
+    assert found.errors == ()
+    assert all(raw.parsed_links is None and raw.links for raw in found.raws)
+    assert found.nodes == discover(Connection(from_dir=str(fleet_dir))).nodes
+
+
+def test_raw_text_skipped_unless_asked(tmp_path: Path, pki: Pki, server: TalosTestServer,
+                                       fleet: dict[str, NodeData]) -> None:
+    name = next(iter(fleet))
+    lean = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], (name,), raw_text=False))[0]
+    assert isinstance(lean, RawNode) and lean.links == "" and lean.parsed_links
+    full = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], (name,)))[0]
+    assert isinstance(full, RawNode) and full.links and full.addresses and full.routes
+
+
+def test_unknown_stalled_and_healthy_nodes(tmp_path: Path, pki: Pki, pki_dir: Path,
+                                           fleet: dict[str, NodeData]) -> None:
+    healthy, stalled = list(fleet)[:2]
+    with TalosTestServer(fleet, pki_dir, failures={stalled: "stall"}) as srv:
+        started = time.monotonic()
+        results = api.fetch_api(_conn(tmp_path, pki, [srv.endpoint], (healthy, "10.99.0.1", stalled), timeout=0.5))
+        elapsed = time.monotonic() - started
+    assert [r.node for r in results] == [healthy, "10.99.0.1", stalled]  # the order asked for
+    assert isinstance(results[0], RawNode)
+    errors = _errors(results)
+    assert "no such host" in errors["10.99.0.1"] and "unavailable" in errors["10.99.0.1"]
+    assert isinstance(results[1], NodeError) and "check the node's name" in results[1].hint
+    assert "no answer to" in errors[stalled] and "within 0.5s" in errors[stalled]
+    assert elapsed < 3  # the deadline holds; a stalled call is not retried
+
+
+def test_retry_on_unavailable(tmp_path: Path, pki: Pki, pki_dir: Path, fleet: dict[str, NodeData]) -> None:
+    name = next(iter(fleet))
+    with TalosTestServer(fleet, pki_dir, failures={name: "flaky"}) as srv:
+        results = api.fetch_api(_conn(tmp_path, pki, [srv.endpoint], (name,)))
+    assert isinstance(results[0], RawNode)  # every first call failed with UNAVAILABLE; the retry worked
+
+
+def test_wrong_ca(tmp_path: Path, pki: Pki, server: TalosTestServer, fleet: dict[str, NodeData]) -> None:
+    other = Pki("another-cluster")
+    results = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], tuple(fleet), ca=other.ca))
+    errors = _errors(results)
+    assert set(errors) == set(fleet)
+    assert all("not verified by the talosconfig CA" in e for e in errors.values())
+
+
+def test_expired_client_certificate(tmp_path: Path, pki: Pki, server: TalosTestServer,
+                                    fleet: dict[str, NodeData]) -> None:
+    results = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], tuple(fleet), expired=True))
+    errors = _errors(results)
+    assert set(errors) == set(fleet)
+    assert all("closed the connection" in e and "client certificate expired on" in e for e in errors.values())
+    assert all("talosconfig" in r.hint for r in results if isinstance(r, NodeError))
+
+
+def test_client_certificate_from_another_ca(tmp_path: Path, pki: Pki, server: TalosTestServer,
+                                            fleet: dict[str, NodeData]) -> None:
+    other = Pki("another-cluster")
+    client = other.issue(server=False, org="os:admin")
+    config = write_talosconfig(tmp_path / "tc", ca=pki.ca, client=client, endpoints=[server.endpoint])
+    results = api.fetch_api(Connection(nodes=tuple(fleet)[:1], talosconfig=str(config), source="api"))
+    assert "is it from this cluster's CA" in _errors(results)[next(iter(fleet))]
+
+
+def test_reader_role_cannot_read(tmp_path: Path, pki: Pki, server: TalosTestServer,
+                                 fleet: dict[str, NodeData]) -> None:
+    results = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], tuple(fleet), org="os:reader"))
+    errors = _errors(results)
+    assert set(errors) == set(fleet)
+    for message in errors.values():
+        assert "permission denied reading /proc/net/dev" in message
+        assert "os:admin" in message and "this certificate's role is os:reader" in message
+
+
+def test_missing_client_certificate_beside_a_maintenance_node(tmp_path: Path, pki: Pki, pki_dir: Path,
+                                                              fleet_dir: Path, fleet: dict[str, NodeData],
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """--insecure sends no client certificate: a node in maintenance mode answers, a configured one refuses."""
+    name = next(iter(fleet))
+    with TalosTestServer({name: fleet[name]}, pki_dir, maintenance=True) as maint, \
+            TalosTestServer(fleet, pki_dir) as configured:
+        results = api.fetch_api(Connection(nodes=(maint.endpoint, configured.endpoint), insecure=True,
+                                           source="api", timeout=5))
+    assert isinstance(results[0], RawNode) and results[0].netdev is None  # Read needs os:admin
+    assert results[0].parsed_links
+    error = _errors(results)[configured.endpoint]
+    assert "closed the connection" in error and "drop --insecure" in error
+    assert "WITHOUT verifying the server" in capsys.readouterr().err
+
+
+def test_endpoint_failover_and_refused(tmp_path: Path, pki: Pki, server: TalosTestServer,
+                                       fleet: dict[str, NodeData]) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{sock.getsockname()[1]}"
+    results = api.fetch_api(_conn(tmp_path, pki, [dead, server.endpoint], tuple(fleet)))
+    assert _errors(results) == {}  # every node was reached through the endpoint that answers
+    results = api.fetch_api(_conn(tmp_path, pki, [dead], tuple(fleet)[:1]))
+    assert "cannot connect to endpoint" in _errors(results)[next(iter(fleet))]
+
+
+def test_bounded_concurrency(tmp_path: Path, pki: Pki, pki_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fleet = {f"n{i}": node for i, node in enumerate(load_fleet(FLEET if FLEET.is_dir() else tmp_path).values())}
+    if not fleet:
+        pytest.skip("no fleet fixture")
+    many = {f"n{i}": next(iter(fleet.values())) for i in range(12)}
+    monkeypatch.setattr(api, "MAX_STREAMS", 3)
+    with TalosTestServer(many, pki_dir, latency=0.01) as srv:
+        results = api.fetch_api(_conn(tmp_path, pki, [srv.endpoint], tuple(many)))
+        assert srv.behaviour.max_in_flight <= 3
+        assert srv.behaviour.calls == 12 * 5
+    assert _errors(results) == {}

@@ -1,0 +1,57 @@
+"""Start-up stays light: `talosbond --help` and `discover --from` never import the API client (grpclib,
+protobuf), the schema validator (jsonschema) or a CEL evaluator. Checked in a fresh interpreter after the
+command ran, since an import anywhere in the test process would hide one here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import FIXTURES, REPO
+
+HEAVY = ("grpclib", "h2", "google.protobuf", "jsonschema", "celpy", "cel_expr_python", "cel")
+
+_PROBE = """
+import json, sys
+from talosbond.cli import main
+sys.argv = ["talosbond", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+
+
+def _modules_after(*args: str) -> set[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("MODULES "))
+    return set(json.loads(line.removeprefix("MODULES ")))
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+@pytest.mark.parametrize("args", [
+    ("--help",),
+    ("--version",),
+    ("discover", "--help"),
+    ("discover", "--from", str(FIXTURES / "fleet-3-identical"), "-o", "json"),
+    ("discover", "--from", str(FIXTURES / "post-bond-vlan-pitfall"), "-o", "json"),
+], ids=lambda a: " ".join(x if "/" not in x else x.rsplit("/", 1)[-1] for x in a))
+def test_no_heavy_imports(args: tuple[str, ...]) -> None:
+    if any("/" in a for a in args) and not any(os.path.isdir(a) for a in args):
+        pytest.skip("fixture not present")
+    assert _heavy(_modules_after(*args)) == []
+
+
+def test_the_probe_sees_heavy_imports() -> None:
+    """The check itself works: the API source does pull grpclib and protobuf in."""
+    modules = _modules_after("discover", "--source", "api", "--talosconfig", "/nonexistent", "-n", "x")
+    assert "grpclib" in modules and "google.protobuf" in modules
