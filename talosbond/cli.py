@@ -82,6 +82,9 @@ SourceOpt = Annotated[
     SourceKind,
     typer.Option("--source", help="Where node data comes from: talosctl, the Talos API, or a capture directory."),
 ]
+TalosVersionOpt = Annotated[
+    str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11 (default: the node's).")
+]
 FromOpt = Annotated[
     str | None,
     typer.Option(
@@ -189,7 +192,6 @@ def discover(
     """
 
     def body() -> int:
-        from talosbond.api import discover as run_discover
         from talosbond.ranking import rank_node
 
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
@@ -197,7 +199,7 @@ def discover(
             from talosbond.sources import resolve_source
 
             sys.stderr.write(f"debug: source {resolve_source(conn)}\n")
-        found = run_discover(conn)
+        found = _fetch(conn, raw_text=save is not None)  # --save writes the texts talosctl would print
         if save is not None:
             from talosbond.sources.capture import write_capture
 
@@ -229,13 +231,26 @@ def _suggested_selectors(nodes: tuple[Node, ...]) -> dict[tuple[str, str], str]:
     return suggest_for_cards(nodes)
 
 
+def _fetch(conn: Connection, raw_text: bool = False) -> Discovery:
+    """Discover with a progress bar on stderr for fleets read through talosctl or the API (on a terminal).
+
+    Unless `raw_text`, the API source need not re-render what it decoded as talosctl-style text.
+    """
+    from dataclasses import replace
+
+    from talosbond.api import discover as run_discover
+    from talosbond.output import fleet_progress
+
+    with fleet_progress(None if conn.from_dir else len(conn.nodes)) as progress:
+        return run_discover(replace(conn, raw_text=raw_text), progress)
+
+
 def _discover_or_fail(conn: Connection) -> tuple[Discovery, list[Ranking]]:
     """Discover; print failed nodes; refuse to go on without every node (a patch must hold for all)."""
-    from talosbond.api import discover as run_discover
     from talosbond.output import print_node_errors
     from talosbond.ranking import rank_node
 
-    found = run_discover(conn)
+    found = _fetch(conn)
     if found.errors:
         print_node_errors(found.errors)
         raise UsageError(
@@ -390,12 +405,19 @@ def _read_file(path: str) -> str:
 
 def _optional_nodes(conn: Connection) -> tuple[tuple[Node, ...], tuple[NodeError, ...]]:
     """Nodes for commands where links are optional: (nodes, errors); nothing when no -n/--from was given."""
-    from talosbond.api import discover as run_discover
-
     if not conn.nodes and conn.from_dir is None:
         return (), ()
-    found = run_discover(conn)
+    found = _fetch(conn)
     return found.nodes, found.errors
+
+
+def _target_version(explicit: str | None, found: tuple[Node, ...]) -> tuple[int, int] | None:
+    """--talos-version, else the nodes' own version; None when neither is known (static lint only)."""
+    from talosbond.plan import parse_version, target_version
+
+    if explicit:
+        return parse_version(explicit)
+    return target_version(None, found)[0] if found else None
 
 
 class TextOrJson(StrEnum):
@@ -413,9 +435,7 @@ def lint(
     insecure: InsecureOpt = False,
     source: SourceOpt = SourceKind.auto,
     from_dir: FromOpt = None,
-    talos_version: Annotated[
-        str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11.")
-    ] = None,
+    talos_version: TalosVersionOpt = None,
     output: Annotated[TextOrJson, typer.Option("-o", "--output", help="text or json (stdout).")] = TextOrJson.text,
 ) -> None:
     """Find the pitfalls in bond configs: selectors that catch the bond's own VLAN, aliases that match
@@ -428,15 +448,10 @@ def lint(
     def body() -> int:
         from talosbond.lint import lint_text, problems_json
         from talosbond.output import print_node_errors, print_problems_to, to_json
-        from talosbond.plan import parse_version
 
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
         found, failed = _optional_nodes(conn)
-        version = parse_version(talos_version) if talos_version else None
-        if version is None and found:
-            from talosbond.plan import target_version
-
-            version, _ = target_version(None, found)
+        version = _target_version(talos_version, found)
         texts = [(path, _read_file(path)) for path in files]
         problems = []
         for path, text in texts:
@@ -465,9 +480,7 @@ def explain(
     insecure: InsecureOpt = False,
     source: SourceOpt = SourceKind.auto,
     from_dir: FromOpt = None,
-    talos_version: Annotated[
-        str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11.")
-    ] = None,
+    talos_version: TalosVersionOpt = None,
 ) -> None:
     """Show which link each selector (or alias) matches, before and after the bond forms, on each node.
 
@@ -477,7 +490,7 @@ def explain(
     def body() -> int:
         from talosbond.config import read_config
         from talosbond.output import print_explain, print_node_errors
-        from talosbond.plan import parse_version, target_version
+        from talosbond.plan import NEWEST
         from talosbond.simulate import prove
 
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
@@ -487,7 +500,7 @@ def explain(
         view = read_config(_read_file(file), file)
         if not view.legacy_bonds and not view.bonds:
             raise UsageError(f"{file}: no bond in it (no machine.network.interfaces[].bond, no BondConfig)")
-        version = parse_version(talos_version) if talos_version else target_version(None, found)[0]
+        version = _target_version(talos_version, found) or NEWEST
         proofs = [p for node in found for p in prove(view, node, version)]
         print_explain(proofs)
         print_node_errors(failed)
@@ -504,17 +517,28 @@ def rules(code: Annotated[str | None, typer.Argument(help="A rule code (TB001) o
 
     def body() -> int:
         from talosbond.lint import all_rules, find_rule
+        from talosbond.verify import RULES as HEALTH_RULES
+        from talosbond.verify import find_health_rule
 
         if code is None:
+            sys.stdout.write("lint rules (talosbond lint, patch):\n")
             for rule in all_rules():
                 summary = rule.doc.splitlines()[0] if rule.doc else ""
-                sys.stdout.write(f"{rule.code}  {rule.level:<7}  {rule.name:<26} {summary}\n")
+                sys.stdout.write(f"  {rule.code}  {rule.level:<7}  {rule.name:<26} {summary}\n")
+            sys.stdout.write("\nbond health rules (talosbond verify, apply):\n")
+            for health in sorted(HEALTH_RULES, key=lambda r: r.code):
+                summary = health.doc.split(". ")[0].rstrip(".") + "." if health.doc else ""
+                sys.stdout.write(f"  {health.code}  {health.level:<7}  {health.name:<26} {summary}\n")
             return 0
         found = find_rule(code)
-        if found is None:
+        if found is not None:
+            needs = " (needs links: -n or --from)" if found.needs_links else ""
+            sys.stdout.write(f"{found.code} {found.name} [{found.level}]{needs}\n\n{found.doc}\n")
+            return 0
+        health_rule = find_health_rule(code)
+        if health_rule is None:
             raise UsageError(f"no rule {code!r}", "`talosbond rules` lists them")
-        needs = " (needs links: -n or --from)" if found.needs_links else ""
-        sys.stdout.write(f"{found.code} {found.name} [{found.level}]{needs}\n\n{found.doc}\n")
+        sys.stdout.write(f"{health_rule.code} {health_rule.name} [{health_rule.level}]\n\n{health_rule.doc}\n")
         return 0
 
     raise typer.Exit(guarded(body))
@@ -561,6 +585,261 @@ def schema_pull(
         size = pull_schema(version, str(path))
         sys.stderr.write(f"saved Talos {version[0]}.{version[1]} schema ({size} bytes) to {path}\n")
         return 0
+
+    raise typer.Exit(guarded(body))
+
+
+# --- verify and apply (issue 5) ---
+
+if TYPE_CHECKING:
+    from talosbond.model import BondStatus
+    from talosbond.verify import ConfigText
+
+
+def _node_config(conn: Connection, node: Node, via: str, notes: list[str]) -> ConfigText | None:
+    """The config `verify` compares a node's bonds with when no --against is given: the capture's
+    machineconfig.yaml, or the live node's active machine config (talosctl source)."""
+    from talosbond.errors import SourceError
+    from talosbond.verify import ConfigText
+
+    if node.machineconfig:
+        return ConfigText(node.machineconfig, f"{node.name} machineconfig.yaml", "the node's machine config")
+    if via == "talosctl" and not conn.insecure:
+        from talosbond.sources.apply import read_machineconfig
+
+        try:
+            text, _ = read_machineconfig(conn, node.name)
+        except SourceError as exc:
+            notes.append(f"{node.name}: its machine config could not be read ({exc.message}); members and settings "
+                         "are not compared with a config")
+            return None
+        return ConfigText(text, f"{node.name} machine config", "the node's machine config")
+    notes.append(f"{node.name}: no machine config to compare with (pass --against FILE)")
+    return None
+
+
+def _statuses(found: Discovery | None, node: str) -> dict[str, BondStatus] | None:
+    """The bonding files of an earlier read of `node`, parsed (the ones that parse)."""
+    from talosbond.errors import ParseError
+    from talosbond.parsing.bonding import parse_bonding
+
+    if found is None:
+        return None
+    out: dict[str, BondStatus] = {}
+    for earlier in found.nodes:
+        if earlier.name != node:
+            continue
+        for bond, text in earlier.bonding.items():
+            try:
+                out[bond] = parse_bonding(text, bond)
+            except ParseError:
+                continue
+    return out
+
+
+@app.command()
+def verify(
+    nodes: NodesOpt = None,
+    endpoints: EndpointsOpt = None,
+    talosconfig: TalosconfigOpt = None,
+    context: ContextOpt = None,
+    insecure: InsecureOpt = False,
+    source: SourceOpt = SourceKind.auto,
+    from_dir: FromOpt = None,
+    bond: Annotated[
+        list[str] | None, typer.Option("--bond", metavar="NAME", help="Bond(s) to check (default: every bond link).")
+    ] = None,
+    against: Annotated[str | None, typer.Option("--against", metavar="FILE", help="Config or patch the bond should "
+                                                "match (default: the node's machine config).")] = None,
+    output: Annotated[
+        TextOrJson, typer.Option("-o", "--output", help="text (stderr) or json (stdout).")
+    ] = TextOrJson.text,
+    interval: Annotated[float, typer.Option("--interval", metavar="SECONDS", help="Live nodes: read twice, SECONDS "
+                                            "apart, to catch link-failure and churn counts rising.")] = 0.0,
+) -> None:
+    """Check the health of bonds from /proc/net/bonding: members up, LACP partner and aggregator, port
+    state bits, churn, link failures, speeds, failover, and the running settings against the config and
+    Talos's LinkStatus. Each problem says what it means on the wire and what to check on the switch.
+
+    Exit codes: 0 every bond healthy; 1 a bond is unhealthy; 2 a node or bond could not be read.
+
+    \b
+    Examples:
+      talosbond verify -n 10.13.17.19
+      talosbond verify --from fixtures/links/bond-8023ad-lacp-not-negotiated -o json
+    """
+
+    def body() -> int:
+        import time
+
+        from talosbond.output import print_verify, to_json, verify_document
+        from talosbond.verify import ConfigText, NodeVerdict, verify_node
+
+        if interval < 0:
+            raise UsageError("--interval must be 0 or more seconds")
+        if interval and from_dir is not None:
+            raise UsageError("--interval reads live nodes twice; a capture holds one read", "drop --interval")
+        conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir, want_bonding=True)
+        config = ConfigText(_read_file(against), against, f"--against {against}") if against else None
+        found = _fetch(conn, raw_text=True)
+        earlier: Discovery | None = None
+        if interval:
+            earlier = found
+            sys.stderr.write(f"reading again in {interval:g}s to see the counters move\n")
+            time.sleep(interval)
+            found = _fetch(conn, raw_text=True)
+        if not found.nodes and not found.errors:
+            raise UsageError("no nodes to verify", "pass -n NODE or --from DIR")
+        raws = {raw.node: raw for raw in found.raws}
+        verdicts: list[NodeVerdict] = []
+        errors = list(found.errors)
+        notes: list[str] = []
+        for node in found.nodes:
+            raw = raws.get(node.name)
+            via = raw.via if raw is not None else found.source
+            node_config = config or _node_config(conn, node, via, notes)
+            if via == "capture":
+                hint = ("the capture has no bonding/<bond>.txt: save `talosctl -n NODE read "
+                        "/proc/net/bonding/<bond>` there")
+            elif conn.insecure:
+                hint = "maintenance mode (--insecure) cannot read files; verify needs the node's talosconfig"
+            else:
+                hint = ""
+            previous = _statuses(earlier, node.name)
+            verdict = verify_node(node, _split(bond), node_config, raw.origins if raw else None, previous, hint)
+            verdicts.append(verdict)
+            errors.extend(verdict.errors)
+            notes.extend(verdict.notes)
+        if output is TextOrJson.json:
+            sys.stdout.write(to_json(verify_document(verdicts, errors, notes)))
+        else:
+            print_verify(verdicts, errors, notes)
+        if errors:
+            return 2
+        return 1 if any(not h.healthy for v in verdicts for h in v.bonds) else 0
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command()
+def apply(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The patch to apply (e.g. `talosbond patch` output).")],
+    nodes: NodesOpt = None,
+    endpoints: EndpointsOpt = None,
+    talosconfig: TalosconfigOpt = None,
+    context: ContextOpt = None,
+    timeout: Annotated[str, typer.Option("--timeout", metavar="DURATION", help="Try-mode timeout: Talos rolls back "
+                                         "after it unless every probe passed and the config was committed.")] = "2m",
+    probe_address: Annotated[str | None, typer.Option("--probe-address", metavar="IP|HOST:PORT", help="Must answer "
+                                                      "(ping, or TCP connect) before committing.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, the commands and the config diff; "
+                                          "change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")] = False,
+) -> None:
+    """Apply a patch safely, one node at a time: merge it into the node's config with talosctl, apply in
+    try mode, probe (API, bond members and health, --probe-address), then commit with a no-reboot apply
+    of the same file, or let Talos roll back and report why. Stops at the first node that fails.
+
+    Exit codes: 0 every node committed (or already had the patch); 1 refused or a node failed (rolled
+    back); 2 usage or source error, or no terminal to confirm and no --yes.
+
+    \b
+    Examples:
+      talosbond apply bond.yaml -n 10.13.17.19 --dry-run
+      talosbond apply bond.yaml -n w01,w02,w03 --timeout 3m --probe-address 10.13.87.1 --yes
+    """
+
+    def body() -> int:
+        from pathlib import Path
+
+        from talosbond.apply import RealClock, Timing, parse_duration, plan_commands, prepare, run_node
+        from talosbond.output import (
+            apply_step,
+            error_line,
+            print_apply_diffs,
+            print_apply_plan,
+            print_apply_summary,
+            print_node_errors,
+            print_problems,
+        )
+        from talosbond.parsing.version import version_tuple
+        from talosbond.plan import NEWEST
+        from talosbond.sources.apply import TalosctlOps, check_probe_address
+
+        if not _split(nodes):
+            raise UsageError("apply needs the node(s) to change", "pass -n NODE (several: -n a,b,c)")
+        seconds = parse_duration(timeout)
+        if seconds < 1:
+            raise UsageError(f"--timeout {timeout} is too short to probe anything", "give at least 1s; 2m is usual")
+        if not dry_run and not yes and not sys.stdin.isatty():
+            raise UsageError("refusing to change nodes without confirmation: no terminal to ask on",
+                             "pass --yes (scripts), or --dry-run to only see the plan")
+        if probe_address:
+            check_probe_address(probe_address)
+        patch_text = _read_file(file)
+        conn = connection(nodes, endpoints, talosconfig, context, False, SourceKind.talosctl, None)
+        found = _fetch(conn, raw_text=True)
+        if found.errors:
+            print_node_errors(found.errors)
+            raise UsageError(f"{len(found.errors)} node(s) could not be read; nothing was changed",
+                             "fix or leave out the failing nodes")
+        timing = Timing.for_timeout(seconds)
+        ops = TalosctlOps(conn)
+        try:
+            plans = []
+            for node in found.nodes:
+                try:
+                    version = version_tuple(node.talos_version) if node.talos_version else NEWEST
+                except ValueError:
+                    version = NEWEST
+                plans.append(prepare(ops, node, Path(file), patch_text, version))
+            versions = {p.node.talos_version for p in plans if p.node.talos_version}
+            lint_version = version_tuple(versions.pop()) if len(versions) == 1 else None
+            try:
+                from talosbond.lint import lint_text
+            except ImportError:
+                lint_text = None  # type: ignore[assignment]
+                apply_step("note: lint is not available in this build; the patch is not linted")
+            problems = []
+            if lint_text is not None:
+                from dataclasses import replace
+
+                with_configs = [replace(p.node, machineconfig=p.current) for p in plans]
+                problems = lint_text(patch_text, file, with_configs, lint_version)
+            commands = {p.name: plan_commands(p, file, timing) for p in plans}
+            print_apply_plan(plans, commands, timing.timeout, probe_address)
+            print_problems(problems)
+            lint_errors = [p for p in problems if p.level == "error"]
+            if lint_errors:
+                error_line(f"patch refused: {len(lint_errors)} lint error(s)", "fix the patch (`talosbond lint`)")
+                return 1
+            refused = [p for p in plans if p.refusals]
+            if refused:
+                error_line(f"patch refused on {', '.join(p.name for p in refused)}", "see `refused:` above")
+                return 1
+            if dry_run:
+                print_apply_diffs(plans)
+                return 0
+            if not yes and not typer.confirm(f"apply to {len(plans)} node(s), one at a time?", default=False,
+                                             err=True):
+                error_line("not applied")
+                return 1
+            outcomes = []
+            for plan in plans:
+                try:
+                    outcome = run_node(ops, plan, timing, probe_address, RealClock(), apply_step)
+                except KeyboardInterrupt:
+                    apply_step(f"interrupted on {plan.name}: nothing more is committed; if it was in try mode, "
+                               f"Talos rolls it back by itself within {timing.timeout:g}s")
+                    raise
+                outcomes.append(outcome)
+                if not outcome.ok:
+                    break
+            untouched = [p.name for p in plans[len(outcomes):]]
+            print_apply_summary(outcomes, untouched)
+            return 0 if all(o.ok for o in outcomes) and not untouched else 1
+        finally:
+            ops.close()
 
     raise typer.Exit(guarded(body))
 

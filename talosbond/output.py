@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from talosbond.model import NodeError
@@ -178,6 +179,32 @@ def error_line(message: str, hint: str = "") -> None:
         sys.stderr.write(f"hint: {hint}\n")
 
 
+PROGRESS_MIN_NODES = 5  # fewer nodes come back before a bar would be worth drawing
+
+
+@contextmanager
+def fleet_progress(total: int | None) -> Iterator[Callable[[str], None] | None]:
+    """A progress bar on stderr while nodes are read; yields the callback a source calls per finished node.
+
+    Drawn only on a terminal, and only for more than a few nodes (`total` 0: not known yet, e.g. the
+    talosconfig's nodes; None: no bar, e.g. a capture, read at once). Transient: it is gone when the
+    results print, and an interrupt (Ctrl-C) takes it down cleanly."""
+    if total is None or not sys.stderr.isatty() or 0 < total <= PROGRESS_MIN_NODES:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("reading nodes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("[dim]{task.fields[last]}"))
+    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+        task = bar.add_task("nodes", total=total or None, last="")
+
+        def advance(node: str) -> None:
+            bar.update(task, advance=1, last=node)
+
+        yield advance
+
+
 def print_notes(notes: Iterable[str]) -> None:
     """Informational lines for people, on stderr."""
     for note in notes:
@@ -241,3 +268,208 @@ def print_explain(proofs: Sequence[Any], console: Console | None = None) -> None
         else:
             console.print("  [green]ok:[/green] the same physical members in both states", soft_wrap=True)
         console.print()
+
+
+# --- verify and apply (issue 5) ---
+
+def _member_entry(member: Any) -> dict[str, Any]:
+    from talosbond.verify import decode_port_state
+
+    actor = member.actor.port_state if member.actor is not None else None
+    partner = member.partner.port_state if member.partner is not None else None
+    return {
+        "name": member.name,
+        "mii_status": member.mii_status,
+        "speed_mbit": member.speed_mbit,
+        "duplex": member.duplex or None,
+        "link_failure_count": member.link_failure_count,
+        "permanent_addr": member.permanent_addr or None,
+        "aggregator_id": member.aggregator_id,
+        "actor_churn_state": member.actor_churn_state or None,
+        "partner_churn_state": member.partner_churn_state or None,
+        "actor_port_state": actor,
+        "actor_port_state_bits": decode_port_state(actor) if actor is not None else None,
+        "partner_port_state": partner,
+        "partner_port_state_bits": decode_port_state(partner) if partner is not None else None,
+        "partner_mac": member.partner.system_mac if member.partner is not None else None,
+    }
+
+
+def verify_document(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Sequence[str] = ()) -> dict[str, Any]:
+    """`verify -o json`: DESIGN.md's `{"bonds": [{"name", "healthy", "problems": [{"code", "message"}]}]}`,
+    plus the node, the running settings, the members with decoded LACP state, and unread nodes."""
+    bonds: list[dict[str, Any]] = []
+    for verdict in verdicts:
+        for health in verdict.bonds:
+            status = health.status
+            aggregator = status.active_aggregator
+            bonds.append({
+                "node": health.node,
+                "name": health.name,
+                "healthy": health.healthy,
+                "mode": status.mode,
+                "mii_status": status.mii_status,
+                "xmit_hash_policy": status.xmit_hash_policy,
+                "lacp_rate": status.lacp_rate,
+                "miimon": status.miimon,
+                "primary": status.primary,
+                "active_member": status.active_member,
+                "active_aggregator": None if aggregator is None else {
+                    "id": aggregator.aggregator_id, "ports": aggregator.ports, "partner_mac": aggregator.partner_mac},
+                "expected": None if health.expected is None else {
+                    "source": health.expected.source,
+                    "members": list(health.expected.members) if health.expected.members is not None else None},
+                "members": [_member_entry(m) for m in status.members],
+                "problems": [{"code": p.code, "level": p.level, "message": p.message, "check": p.check,
+                              "member": p.member or None} for p in health.problems],
+            })
+    return {
+        "bonds": bonds,
+        "errors": [{"node": e.node, "message": e.message, "hint": e.hint} for e in errors],
+        "notes": list(notes),
+    }
+
+
+def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Sequence[str] = (),
+                 console: Console | None = None) -> None:
+    """Per bond: a line with its settings and verdict, a table of members with decoded LACP state, then
+    each problem with what to check. On stderr, like every table."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from talosbond.verify import short_port_state
+
+    console = console or stderr_console()
+    for verdict in verdicts:
+        for health in verdict.bonds:
+            status = health.status
+            verdict_text = "[green]healthy[/green]" if health.healthy else "[bold red]UNHEALTHY[/bold red]"
+            settings = [status.mode]
+            if status.xmit_hash_policy:
+                settings.append(f"hash {status.xmit_hash_policy}")
+            if status.lacp_rate:
+                settings.append(f"lacp {status.lacp_rate}")
+            settings.append(f"miimon {status.miimon}")
+            if status.arp_interval:
+                settings.append(f"arp {status.arp_interval}ms {','.join(status.arp_targets)}")
+            title = (f"[bold]{escape(health.node)}[/bold] {escape(health.name)}  {escape(', '.join(settings))}  "
+                     f"MII {status.mii_status}  {verdict_text}")
+            table = Table(title=title, title_justify="left", pad_edge=False)
+            lacp = status.mode == "802.3ad"
+            columns = ["member", "MII", "speed", "duplex", "failures", "permanent MAC"]
+            if lacp:
+                columns += ["agg", "actor state", "partner state", "partner MAC", "churn actor/partner"]
+            elif status.mode in ("active-backup", "balance-tlb", "balance-alb"):
+                columns += ["role"]
+            for column in columns:
+                table.add_column(column, no_wrap=True)
+            for member in status.members:
+                mii = "[green]up[/green]" if member.mii_status == "up" else f"[red]{escape(member.mii_status)}[/red]"
+                row = [escape(member.name), mii, human_speed(member.speed_mbit), member.duplex or "-",
+                       str(member.link_failure_count), member.permanent_addr or "-"]
+                if lacp:
+                    partner_mac = member.partner.system_mac if member.partner is not None else "-"
+                    row += [
+                        str(member.aggregator_id) if member.aggregator_id is not None else "N/A",
+                        short_port_state(member.actor.port_state if member.actor else None),
+                        short_port_state(member.partner.port_state if member.partner else None),
+                        partner_mac,
+                        f"{member.actor_churn_state or '-'}/{member.partner_churn_state or '-'}",
+                    ]
+                elif status.mode in ("active-backup", "balance-tlb", "balance-alb"):
+                    roles = []
+                    if member.name == status.active_member:
+                        roles.append("active")
+                    if member.name == status.primary:
+                        roles.append("primary")
+                    row.append(", ".join(roles) or "backup")
+                table.add_row(*row)
+            console.print(table)
+            aggregator = status.active_aggregator
+            if lacp:
+                if aggregator is not None:
+                    console.print(f"  active aggregator {aggregator.aggregator_id}: {aggregator.ports} port(s), "
+                                  f"partner {aggregator.partner_mac}", soft_wrap=True)
+                elif status.no_active_aggregator:
+                    console.print("  [red]no active aggregator[/red]", soft_wrap=True)
+            if health.expected is not None and health.expected.members is not None:
+                console.print(f"  expected members ({escape(health.expected.source)}): "
+                              f"{escape(', '.join(health.expected.members) or 'none')}", soft_wrap=True)
+            for problem in health.problems:
+                colour = "red" if problem.level == "error" else "yellow"
+                console.print(f"  [{colour}]{problem.level}[/{colour}] {problem.code} {escape(problem.message)}",
+                              soft_wrap=True)
+                if problem.check:
+                    console.print(f"      check: {escape(problem.check)}", soft_wrap=True)
+            console.print()
+    for note in notes:
+        console.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)
+    print_node_errors(errors, console)
+    total = sum(len(v.bonds) for v in verdicts)
+    unhealthy = sum(1 for v in verdicts for h in v.bonds if not h.healthy)
+    summary = f"{total} bond(s) checked, {unhealthy} unhealthy"
+    if errors:
+        summary += f", {len(errors)} could not be read"
+    console.print(summary, soft_wrap=True)
+
+
+def print_apply_plan(plans: Sequence[Any], commands: dict[str, list[str]], timeout: float,
+                     probe_address: str | None) -> None:
+    """What `apply` will do, node by node, before anything changes (stderr)."""
+    out = sys.stderr
+    out.write(f"plan: {len(plans)} node(s), one at a time, stopping at the first failure\n")
+    for plan in plans:
+        out.write(f"\n{plan.name}:\n")
+        if plan.unchanged:
+            out.write("  the patch is already in its config: nothing to apply, the bond is only verified\n")
+        for bond, expected in plan.expected.items():
+            settings = ", ".join(f"{k} {v}" for k, v in expected.settings.items())
+            out.write(f"  {bond}: members {', '.join(expected.members or ()) or 'none'}"
+                      + (f" ({settings})" if settings else "") + "\n")
+        changed = sum(1 for line in plan.diff.splitlines()
+                      if line[:1] in "+-" and not line.startswith(("+++", "---")))
+        out.write(f"  config: {changed} line(s) change\n")
+        if not plan.unchanged:
+            for command in commands.get(plan.name, []):
+                out.write(f"  $ {command}\n")
+            probes = ["the Talos API answers"]
+            probes += [f"{b} exists with {', '.join(e.members or ())} and verifies healthy"
+                       for b, e in plan.expected.items()]
+            if probe_address:
+                probes.append(f"{probe_address} answers")
+            out.write(f"  probes (twice in a row, within {timeout:g}s): {'; '.join(probes)}\n")
+        for note in plan.notes:
+            out.write(f"  note: {note}\n")
+        for refusal in plan.refusals:
+            out.write(f"  refused: {refusal}\n")
+    out.write("\n")
+
+
+def print_apply_diffs(plans: Sequence[Any]) -> None:
+    """`apply --dry-run`: the config change per node (secrets redacted), on stdout."""
+    for plan in plans:
+        sys.stdout.write((plan.diff or f"# {plan.name}: no change") + "\n")
+
+
+def apply_step(line: str) -> None:
+    """One progress line of `apply` (stderr)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def print_apply_summary(outcomes: Sequence[Any], untouched: Sequence[str]) -> None:
+    """The result per node, failures first in detail, and the nodes never touched."""
+    out = sys.stderr
+    out.write("\nresult:\n")
+    for outcome in outcomes:
+        out.write(f"  {outcome.node}: {outcome.status}\n")
+        for failure in outcome.failures:
+            out.write(f"    - {failure}\n")
+        for health in outcome.health:
+            for problem in health.problems:
+                if problem.level == "error" and not outcome.ok:
+                    out.write(f"    {problem.code} {problem.message}\n")
+                    if problem.check:
+                        out.write(f"      check: {problem.check}\n")
+    for node in untouched:
+        out.write(f"  {node}: not touched (an earlier node failed)\n")

@@ -136,4 +136,6 @@ def test_rules_lists_and_explains() -> None:
     assert listing.code == 0 and "TB001" in listing.out
     one = run("rules", "TB001")
     assert "Failing" in one.out and "Passing" in one.out
+    assert "TB105" in listing.out  # bond health rules are listed too
+    assert "TB105" in run("rules", "TB105").out
     assert run("rules", "TB999").code == 2

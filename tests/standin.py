@@ -1,0 +1,88 @@
+"""The stand-in `talosctl` set up for a test: fake nodes in a temp folder, the script first on PATH."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from talosbond.config import load_documents
+
+HERE = Path(__file__).resolve().parent
+STANDIN = HERE / "standin_talosctl.py"
+DATA = HERE / "data" / "apply_node"
+HEALTHY = FIXTURES / "bond-8023ad-healthy"
+NOT_NEGOTIATED = FIXTURES / "bond-8023ad-lacp-not-negotiated"
+
+
+def _one_member(text: str) -> str:
+    """The healthy bonding file with the second member gone (it was never enslaved)."""
+    head, first, _second = text.split("\nSlave Interface:")
+    return (head.replace("Number of ports: 2", "Number of ports: 1") + "\nSlave Interface:" + first)
+
+
+class FakeCluster:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def add(self, node: str, mode: str = "healthy") -> None:
+        state = self.root / node
+        state.mkdir()
+        healthy = (HEALTHY / "bonding" / "bond0.txt").read_text()
+        lacp_down = (NOT_NEGOTIATED / "bonding" / "bond0.txt").read_text()
+        lacp_down = lacp_down.replace("0c:42:a1:5e:80:1a", "0c:42:a1:5e:72:b4").replace(
+            "0c:42:a1:5e:80:1b", "0c:42:a1:5e:72:b5")
+        files = {
+            "mode": mode,
+            "persisted.yaml": (DATA / "config.yaml").read_text(),
+            "active.yaml": (DATA / "config.yaml").read_text(),
+            "links-before.yaml": (DATA / "links-before.yaml").read_text(),
+            "links-after.yaml": (HEALTHY / "links.yaml").read_text(),
+            "netdev.txt": (HEALTHY / "netdev.txt").read_text(),
+            "version.txt": (HEALTHY / "version.txt").read_text(),
+            "bonding-healthy.txt": healthy,
+            "bonding-api-down.txt": healthy,
+            "bonding-lacp-down.txt": lacp_down,
+            "bonding-member-missing.txt": _one_member(healthy),
+        }
+        for name, text in files.items():
+            (state / name).write_text(text)
+
+    def calls(self, node: str | None = None) -> list[str]:
+        log = self.root / "calls.log"
+        lines = log.read_text().splitlines() if log.exists() else []
+        return [line for line in lines if node is None or line.split(" ", 1)[0] == node]
+
+    def applies(self, node: str) -> list[str]:
+        return [line for line in self.calls(node) if " apply-config " in f" {line} "]
+
+    def persisted(self, node: str) -> list[object]:
+        return load_documents((self.root / node / "persisted.yaml").read_text(), "persisted")
+
+    def active(self, node: str) -> list[object]:
+        return load_documents((self.root / node / "active.yaml").read_text(), "active")
+
+
+def make_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
+    """Put the stand-in first on PATH and return an empty fake cluster."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    talosctl = bin_dir / "talosctl"
+    talosctl.write_text(f"#!{sys.executable}\n" + STANDIN.read_text())
+    talosctl.chmod(0o755)
+    root = tmp_path / "nodes"
+    root.mkdir()
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_TALOS_DIR", str(root))
+    monkeypatch.delenv("TALOSBOND_TALOSCTL", raising=False)
+    monkeypatch.delenv("TALOSCONFIG", raising=False)
+    return FakeCluster(root)
+
+
+def run_config(cluster: FakeCluster, node: str, text: str) -> None:
+    """Make a fake node run (and have saved) `text`, as if it had been applied long ago."""
+    (cluster.root / node / "active.yaml").write_text(text)
+    (cluster.root / node / "persisted.yaml").write_text(text)

@@ -1,0 +1,193 @@
+"""`talosbond verify` as a user runs it: captures with bonding/, every shared sample, fleets, JSON,
+errors, and live nodes through the stand-in talosctl."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli import run
+from conftest import FIXTURES, sample_text
+from standin import FakeCluster, make_cluster, run_config
+
+# A node with just a bond link (no bondMaster, no members): the shared samples come without links.
+BOND_ONLY_LINKS = """\
+node: 10.0.0.7
+metadata:
+    namespace: network
+    type: LinkStatuses.net.talos.dev
+    id: bond0
+    version: 3
+    owner: network.LinkStatusController
+    phase: running
+    created: 2026-10-05T08:00:00Z
+    updated: 2026-10-05T08:00:09Z
+spec:
+    index: 2
+    type: ether
+    linkIndex: 0
+    flags: UP,BROADCAST,RUNNING,MASTER,MULTICAST,LOWER_UP
+    hardwareAddr: 08:00:27:99:a3:6b
+    permanentAddr: ""
+    broadcastAddr: ff:ff:ff:ff:ff:ff
+    mtu: 1500
+    queueDisc: noqueue
+    operationalState: up
+    kind: bond
+    slaveKind: ""
+    driver: bonding
+    linkState: true
+    port: Other
+    duplex: Full
+"""
+
+
+def _capture(tmp_path: Path, bonding: str, name: str = "node") -> Path:
+    folder = tmp_path / name
+    (folder / "bonding").mkdir(parents=True)
+    (folder / "links.yaml").write_text(BOND_ONLY_LINKS)
+    (folder / "bonding" / "bond0.txt").write_text(bonding)
+    return folder
+
+
+def _codes(document: dict[str, Any]) -> list[str]:
+    (bond,) = document["bonds"]
+    return [p["code"] for p in bond["problems"]]
+
+
+@pytest.mark.parametrize("name, code, problems", [
+    ("insights-core-test-bond-8023ad-not-negotiated.txt", 1, ["TB102", "TB105", "TB108", "TB109"]),
+    ("insights-core-test-bond-active-backup-arp.txt", 0, ["TB110", "TB110"]),
+    ("insights-core-test-bond-active-backup.txt", 0, []),
+    ("vyos-1x-pr-3410-bond0-active-backup-kernel66.txt", 0, []),
+])
+def test_every_shared_sample(tmp_path: Path, name: str, code: int, problems: list[str]) -> None:
+    capture = _capture(tmp_path, sample_text(f"bonding/{name}"))
+    result = run("verify", "--from", str(capture), "-o", "json")
+    assert result.code == code, result.err
+    document = json.loads(result.out)
+    assert _codes(document) == problems
+    assert document["bonds"][0]["healthy"] is (code == 0)
+
+
+@pytest.mark.parametrize("scenario, code, problems", [
+    ("bond-8023ad-healthy", 0, []),
+    ("bond-active-backup-failed-over", 1, ["TB102", "TB110", "TB113"]),
+    ("bond-8023ad-lacp-not-negotiated", 1, ["TB105", "TB106", "TB108", "TB108", "TB109", "TB109"]),
+    ("post-bond-vlan-pitfall", 0, []),
+])
+def test_fixtures_verdicts_and_json_contract(scenario: str, code: int, problems: list[str]) -> None:
+    result = run("verify", "--from", str(FIXTURES / scenario), "-o", "json")
+    assert result.code == code, result.err
+    document = json.loads(result.out)
+    assert set(document) >= {"bonds"}
+    (bond,) = document["bonds"]
+    assert {"name", "healthy", "problems"} <= set(bond)
+    assert bond["name"] == "bond0" and isinstance(bond["healthy"], bool)
+    assert all({"code", "message"} <= set(p) for p in bond["problems"])
+    assert [p["code"] for p in bond["problems"]] == problems
+    assert bond["expected"]["source"] == "the node's machine config"
+
+
+def test_lacp_table_decodes_the_port_state(tmp_path: Path) -> None:
+    result = run("verify", "--from", str(FIXTURES / "bond-8023ad-lacp-not-negotiated"))
+    assert result.code == 1
+    assert result.out == ""  # text goes to stderr
+    assert "79 act,fast,agg,sync,DEF" in result.err
+    assert "UNHEALTHY" in result.err
+    assert "port-channel" in result.err  # what to check on the switch
+    document = json.loads(run("verify", "--from", str(FIXTURES / "bond-8023ad-lacp-not-negotiated"),
+                              "-o", "json").out)
+    member = document["bonds"][0]["members"][1]
+    assert member["actor_port_state_bits"] == ["active", "short-timeout", "aggregatable", "defaulted"]
+    assert member["partner_mac"] == "00:00:00:00:00:00"
+
+
+def test_a_fleet_reports_every_node_and_one_bad_file_does_not_hide_the_others(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet"
+    for scenario in ("bond-8023ad-healthy", "bond-active-backup-failed-over"):
+        shutil.copytree(FIXTURES / scenario, fleet / scenario)
+    broken = _capture(fleet, "Ethernet Channel Bonding Driver: v6.12\n\nBonding Mode: IEEE 802.3ad Dynamic",
+                      "truncated")
+    assert broken.is_dir()
+    result = run("verify", "--from", str(fleet), "-o", "json")
+    assert result.code == 2  # one bond could not be read
+    document = json.loads(result.out)
+    assert [(b["node"], b["healthy"]) for b in document["bonds"]] == [("10.20.30.41", True), ("10.13.17.22", False)]
+    (error,) = document["errors"]
+    assert error["node"] == "10.0.0.7" and "bond0.txt" in error["message"]
+    text = run("verify", "--from", str(fleet))
+    assert "10.20.30.41" in text.err and "10.13.17.22" in text.err and "could not be read" in text.err
+
+
+def test_truncated_file_is_one_red_line_not_a_traceback(tmp_path: Path) -> None:
+    whole = (FIXTURES / "bond-8023ad-healthy" / "bonding" / "bond0.txt").read_text()
+    folder = tmp_path / "cut"
+    shutil.copytree(FIXTURES / "bond-8023ad-healthy", folder)
+    (folder / "bonding" / "bond0.txt").write_text(whole[: whole.index("details partner lacp pdu:") + 40])
+    result = run("verify", "--from", str(folder))
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert "is the file cut off" in result.err
+
+
+def test_against_a_patch_that_selects_one_card(tmp_path: Path) -> None:
+    patch = tmp_path / "one.yaml"
+    patch.write_text("machine:\n  network:\n    interfaces:\n      - interface: bond0\n        bond:\n"
+                     "          mode: 802.3ad\n          deviceSelectors:\n"
+                     "            - {permanentAddr: '0c:42:a1:5e:72:b4', driver: mlx5_core}\n")
+    result = run("verify", "--from", str(FIXTURES / "bond-8023ad-healthy"), "--against", str(patch), "-o", "json")
+    assert result.code == 1
+    document = json.loads(result.out)
+    assert _codes(document) == ["TB104"]
+    assert document["bonds"][0]["expected"] == {"source": f"--against {patch}", "members": ["ens1f0np0"]}
+
+
+def test_bond_option_and_missing_bond() -> None:
+    ok = run("verify", "--from", str(FIXTURES / "bond-8023ad-healthy"), "--bond", "bond0")
+    assert ok.code == 0
+    missing = run("verify", "--from", str(FIXTURES / "bond-8023ad-healthy"), "--bond", "bond1", "-o", "json")
+    assert missing.code == 2
+    assert json.loads(missing.out)["errors"][0]["message"].startswith("no /proc/net/bonding/bond1")
+
+
+def test_a_node_without_bonds_cannot_be_verified() -> None:
+    result = run("verify", "--from", str(FIXTURES / "virtio-vm"))
+    assert result.code == 2
+    assert "no bond in use on this node" in result.err
+
+
+def test_interval_needs_live_nodes() -> None:
+    result = run("verify", "--from", str(FIXTURES / "bond-8023ad-healthy"), "--interval", "5")
+    assert result.code == 2
+    assert "--interval" in result.err
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
+    return make_cluster(tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("mode, code", [("healthy", 0), ("lacp-down", 1), ("member-missing", 1)])
+def test_live_nodes_read_bonding_and_machine_config(cluster: FakeCluster, mode: str, code: int) -> None:
+    cluster.add("n1", mode)
+    run_config(cluster, "n1", (FIXTURES / "bond-8023ad-healthy" / "machineconfig.yaml").read_text())
+    result = run("verify", "-n", "n1", "-o", "json")
+    assert result.code == code, result.err
+    (bond,) = json.loads(result.out)["bonds"]
+    assert bond["node"] == "n1"
+    assert bond["expected"] == {"source": "the node's machine config", "members": ["ens1f0np0", "ens1f1np1"]}
+    assert any("read /proc/net/bonding/bond0" in call for call in cluster.calls("n1"))
+
+
+def test_live_node_that_does_not_answer_is_reported_beside_the_others(cluster: FakeCluster) -> None:
+    cluster.add("n1")
+    run_config(cluster, "n1", (FIXTURES / "bond-8023ad-healthy" / "machineconfig.yaml").read_text())
+    result = run("verify", "-n", "n1,ghost", "-o", "json")
+    assert result.code == 2
+    document = json.loads(result.out)
+    assert [b["node"] for b in document["bonds"]] == ["n1"]
+    assert [e["node"] for e in document["errors"]] == ["ghost"]
