@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from talos_test_server import NodeData, Pki
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures" / "links"
@@ -36,3 +40,41 @@ def scenarios() -> list[Path]:
         elif path.is_dir():
             out.extend(sorted(p for p in path.iterdir() if (p / "links.yaml").is_file()))
     return out
+
+
+# --- the loopback Talos API server's certificates and nodes, shared by the api tests -------------------
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    """An Ed25519 CA with server and client certificates, made at test time."""
+    from talos_test_server import Pki
+
+    return Pki()
+
+
+@pytest.fixture(scope="module")
+def pki_dir(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pki")
+    pki.save(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def fleet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared fleet fixture when present, else three synthetic nodes."""
+    from talos_test_server import make_fleet
+
+    fleet = FIXTURES / "fleet-3-identical"
+    if fleet.is_dir():
+        return fleet
+    folder = tmp_path_factory.mktemp("fleet")
+    make_fleet(folder, 3)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def fleet(fleet_dir: Path) -> dict[str, NodeData]:
+    from talos_test_server import load_fleet
+
+    return load_fleet(fleet_dir)

@@ -17,35 +17,9 @@ from pathlib import Path
 import pytest
 from cli import run
 from conftest import FIXTURES, REPO
-from talos_test_server import NodeData, Pki, TalosTestServer, load_fleet, make_fleet, write_talosconfig
+from talos_test_server import NodeData, Pki, TalosTestServer, write_talosconfig
 
 FLEET = FIXTURES / "fleet-3-identical"
-
-
-@pytest.fixture(scope="module")
-def pki() -> Pki:
-    return Pki()
-
-
-@pytest.fixture(scope="module")
-def pki_dir(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("pki")
-    pki.save(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def fleet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if FLEET.is_dir():
-        return FLEET
-    folder = tmp_path_factory.mktemp("fleet")
-    make_fleet(folder, 3)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def fleet(fleet_dir: Path) -> dict[str, NodeData]:
-    return load_fleet(fleet_dir)
 
 
 @pytest.fixture(scope="module")
