@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 from cli import run
-from conftest import FIXTURES, REPO
+from conftest import REPO
 from talos_test_server import NodeData, Pki, TalosTestServer, write_talosconfig
-
-FLEET = FIXTURES / "fleet-3-identical"
 
 
 @pytest.fixture(scope="module")
