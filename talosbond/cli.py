@@ -34,7 +34,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state = {"debug": bool(os.environ.get("TALOSBOND_DEBUG"))}
+_state: dict[str, float | bool] = {"debug": bool(os.environ.get("TALOSBOND_DEBUG")), "call_timeout": 30.0}
 
 T = TypeVar("T")
 
@@ -125,6 +125,7 @@ def connection(
         source=source.value,
         from_dir=from_dir,
         want_bonding=want_bonding,
+        timeout=float(_state["call_timeout"]),
     )
 
 
@@ -160,10 +161,22 @@ def root(
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version and exit."),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and which source is used.")] = False,
+    call_timeout: Annotated[
+        float,
+        typer.Option(
+            "--call-timeout",
+            metavar="SECONDS",
+            envvar="TALOSBOND_CALL_TIMEOUT",
+            help="How long to wait for each talosctl call or Talos API request before giving up on a node.",
+        ),
+    ] = 30.0,
 ) -> None:
     """talosbond: NIC bonds for Talos Linux, with selectors that cannot go wrong."""
     if debug:
         _state["debug"] = True
+    if call_timeout <= 0:
+        fail("--call-timeout must be more than 0 seconds")
+    _state["call_timeout"] = call_timeout
 
 
 @app.command()

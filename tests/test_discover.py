@@ -117,6 +117,9 @@ if log:
     with open(log, "a") as handle:
         handle.write(" ".join(args) + "\\n")
 node = args[args.index("-n") + 1]
+if node in os.environ.get("FAKE_TALOSCTL_STALL", "").split(","):
+    import time
+    time.sleep(20)
 if node in os.environ.get("FAKE_TALOSCTL_FAIL", "").split(","):
     sys.stderr.write(f"error: rpc error: code = Unavailable desc = connection error: dial tcp {{node}}:50000: connect: no route to host\\n")
     sys.exit(1)
@@ -180,6 +183,15 @@ def test_one_failing_node_does_not_hide_the_others(talosctl: Path, monkeypatch: 
     assert nodes["10.20.0.11"]["links"] and nodes["10.20.0.11"]["errors"] == []
     assert nodes["10.20.0.12"]["links"] == [] and "no route to host" in nodes["10.20.0.12"]["errors"][0]
     assert "10.20.0.12" in result.err
+
+
+def test_a_node_that_does_not_answer_is_given_up_on(talosctl: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_TALOSCTL_STALL", "10.20.0.13")
+    result = run("--call-timeout", "0.5", "discover", "-n", "10.20.0.11,10.20.0.13", "-o", "json")
+    assert result.code == 2
+    nodes = {n["node"]: n for n in json.loads(result.out)["nodes"]}
+    assert nodes["10.20.0.11"]["links"]
+    assert "did not answer within 0.5s" in nodes["10.20.0.13"]["errors"][0]
 
 
 def test_missing_talosctl_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
