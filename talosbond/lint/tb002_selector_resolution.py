@@ -1,4 +1,5 @@
-"""Bond members that resolve to no link, to virtual links, twice, or differently once the bond forms.
+"""Bond members that resolve to no link, to virtual links, twice, differently once the bond forms, or to
+other cards than the node's existing bond of that name has enslaved.
 
 talosbond simulates Talos's matching on the node's links as discovered and as they will be after the
 bond forms (members carry the bond's MAC, the bond and its VLANs exist). A bond whose selectors match
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from talosbond.lint import LintContext
-from talosbond.model import Problem
+from talosbond.model import Node, Problem
 
 CODE = "TB002"
 NAME = "selector-resolution"
@@ -44,3 +45,19 @@ def check(ctx: LintContext) -> Iterator[Problem]:
                     f"bond {proof.bond}: members change once the bond forms ({', '.join(sorted(before))} -> "
                     f"{', '.join(sorted(after))})", path=path, node=node.name,
                 )
+            current = _current_members(node, proof.bond)
+            physical = {m for m in before if (link := node.link(m)) is not None and link.physical}
+            if current and physical and physical != current:
+                yield ctx.problem(
+                    CODE, LEVEL,
+                    f"bond {proof.bond}: the selectors pick {', '.join(sorted(physical))}, but the node's "
+                    f"{proof.bond} has {', '.join(sorted(current))} enslaved now", path=path, node=node.name,
+                )
+
+
+def _current_members(node: Node, bond: str) -> set[str]:
+    """The cards enslaved to the node's existing bond of that name (empty when it has none)."""
+    link = node.link(bond)
+    if link is None or link.kind != "bond" or not link.index:
+        return set()
+    return {x.name for x in node.links if x.master_index == link.index and x.physical}
