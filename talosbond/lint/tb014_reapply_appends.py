@@ -25,6 +25,8 @@ NEEDS_LINKS = True
 
 
 def check(ctx: LintContext) -> Iterator[Problem]:
+    if any("version" in doc and "machine" in doc for doc in ctx.view.documents):
+        return  # a whole machine config replaces the node's; only a patch is merged into it
     for node in ctx.nodes:
         if not node.machineconfig:
             continue
