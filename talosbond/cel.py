@@ -57,7 +57,8 @@ class LinkSelectorExpr:
         raise CelError(f"selector {self.source!r} did not give a boolean for link {link.name}: {result}")
 
 
-def _mac_bytes(mac: str) -> bytes:
+def mac_bytes(mac: str) -> bytes:
+    """`aa:bb:...` -> bytes, as Talos holds MACs (empty for no or an unreadable MAC)."""
     try:
         return bytes(int(part, 16) for part in mac.split(":")) if mac else b""
     except ValueError:
@@ -113,8 +114,8 @@ def link_activation(link: Link) -> dict[str, Any]:
         "type": LINK_TYPES.get(link.type, 0),
         "link_index": link.link_index,
         "flags": flags,
-        "hardware_addr": _mac_bytes(link.hardware_addr),
-        "broadcast_addr": _mac_bytes(link.broadcast_addr),
+        "hardware_addr": mac_bytes(link.hardware_addr),
+        "broadcast_addr": mac_bytes(link.broadcast_addr),
         "mtu": link.mtu,
         "queue_disc": link.queue_disc,
         "master_index": link.master_index,
@@ -138,7 +139,7 @@ def link_activation(link: Link) -> dict[str, Any]:
         "bridge_master": {},
         "bond_master": {},
         "wireguard": {},
-        "permanent_addr": _mac_bytes(link.permanent_addr),
+        "permanent_addr": mac_bytes(link.permanent_addr),
         "alias": link.alias,
         "alt_names": list(link.alt_names),
         "vrf_master": {},

@@ -103,18 +103,9 @@ def _list(value: Any) -> list[Any]:
 
 def load_documents(text: str, filename: str) -> list[Any]:
     """All YAML documents of a config file; `ParseError` with the line on bad YAML."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from talosbond.parsing.yamlish import ruamel_load
 
-    yaml = YAML(typ="safe", pure=True)
-    try:
-        docs = [doc for doc in yaml.load_all(text) if doc is not None]
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ParseError(filename, mark.line + 1 if mark else None,
-                         f"invalid YAML ({(exc.problem or exc.context or '').strip()})") from None
-    except YAMLError as exc:
-        raise ParseError(filename, None, f"invalid YAML ({exc})") from None
+    docs = [doc for doc in ruamel_load(text, filename, all_documents=True) if doc is not None]
     if not docs:
         raise ParseError(filename, None, "empty file: expected a machine config or a patch")
     for doc in docs:

@@ -94,14 +94,17 @@ def choose_format(requested: str, version: tuple[int, int]) -> str:
     if requested == "auto":
         return "multidoc" if version >= (1, 12) else "v1alpha1"
     if requested == "multidoc" and version < (1, 12):
-        raise UsageError(f"the multi-document network config needs Talos 1.12 or newer (target {_v(version)})",
-                         "use --format v1alpha1 or --format auto")
+        raise UsageError(
+            f"the multi-document network config needs Talos 1.12 or newer (target {version_text(version)})",
+            "use --format v1alpha1 or --format auto",
+        )
     if requested not in ("v1alpha1", "multidoc"):
         raise UsageError(f"unknown --format {requested!r}", "choose auto, v1alpha1 or multidoc")
     return requested
 
 
-def _v(version: tuple[int, int]) -> str:
+def version_text(version: tuple[int, int]) -> str:
+    """(1, 11) -> `1.11`."""
     return f"{version[0]}.{version[1]}"
 
 
@@ -248,7 +251,7 @@ def make_plan(
     version, version_reason = target_version(talos_version, nodes)
     if version < OLDEST_SELECTORS and not allow_names:
         raise UsageError(
-            f"Talos {_v(version)} has no bond device selectors (they arrived in 1.4)",
+            f"Talos {version_text(version)} has no bond device selectors (they arrived in 1.4)",
             "upgrade Talos, or pass --allow-names to bond by interface name",
         )
     output_format = choose_format(fmt, version)
@@ -301,7 +304,7 @@ def make_plan(
                 "multi-document network config switches off Talos's default DHCP on every link; the patch keeps "
                 f"DHCP on the management link ({', '.join(keep_dhcp)})"
             )
-    notes.insert(0, f"target Talos {_v(version)} ({version_reason}), {output_format} format")
+    notes.insert(0, f"target Talos {version_text(version)} ({version_reason}), {output_format} format")
     return BondPlan(
         bond=bond, mode=mode, members=members, version=version, format=output_format,
         miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,

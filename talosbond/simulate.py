@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from talosbond.cel import CelError, compile_selector
+from talosbond.cel import CelError, compile_selector, mac_bytes
 from talosbond.config import AliasConfig, ConfigView, LegacyBond, MultidocBond
 from talosbond.globs import go_glob
 from talosbond.model import Link, Node, Selector
@@ -214,11 +214,7 @@ def resolve_aliases(
 
 
 def _mac_key(link: Link) -> bytes:
-    mac = link.permanent_addr or link.hardware_addr
-    try:
-        return bytes(int(p, 16) for p in mac.split(":")) if mac else b""
-    except ValueError:
-        return b""
+    return mac_bytes(link.permanent_addr or link.hardware_addr)
 
 
 def resolve_multidoc(
@@ -266,23 +262,24 @@ def prove(
     for legacy in view.legacy_bonds:
         before = resolve_legacy(legacy, node.links, "before")
         vlans = vlans_of(view, legacy.name, version)
-        after_links = predict_after(node, legacy.name, _physical_members(before, node), vlans)
+        after_links = predict_after(node, legacy.name, physical_members(before.members, node), vlans)
         after = resolve_legacy(legacy, after_links, "after")
         proofs.append(NodeProof(node.name, legacy.name, (expected or {}).get(legacy.name), before, after))
     for bond in view.bonds:
         before = resolve_multidoc(bond, view.aliases, node.links, version, "before")
         vlans = vlans_of(view, bond.name, version)
-        after_links = predict_after(node, bond.name, _physical_members(before, node), vlans)
+        after_links = predict_after(node, bond.name, physical_members(before.members, node), vlans)
         after = resolve_multidoc(bond, view.aliases, after_links, version, "after")
         proofs.append(NodeProof(node.name, bond.name, (expected or {}).get(bond.name), before, after))
     return proofs
 
 
-def _physical_members(result: StateResult, node: Node) -> list[str]:
-    """The cards a bond would really enslave from a resolution (virtual links fail in the kernel)."""
+def physical_members(names: Sequence[str], node: Node) -> tuple[str, ...]:
+    """The cards a bond would really enslave from resolved names, once each, in order (virtual links fail
+    in the kernel)."""
     seen: list[str] = []
-    for name in result.members:
+    for name in names:
         link = node.link(name)
         if link is not None and link.physical and name not in seen:
             seen.append(name)
-    return seen
+    return tuple(seen)

@@ -626,7 +626,7 @@ def expected_from_config(
     None when the config does not define the bond. Raises `ParseError` for a config that does not parse.
     """
     from talosbond.config import read_config
-    from talosbond.simulate import resolve_legacy, resolve_multidoc
+    from talosbond.simulate import physical_members, resolve_legacy, resolve_multidoc
 
     view = read_config(text, filename)
     for legacy in view.legacy_bonds:
@@ -635,7 +635,7 @@ def expected_from_config(
         result = resolve_legacy(legacy, node.links, "now")
         settings = _settings({"mode": legacy.bond.get("mode"), "xmit_hash_policy": legacy.bond.get("xmitHashPolicy"),
                               "lacp_rate": legacy.bond.get("lacpRate"), "miimon": legacy.bond.get("miimon")})
-        return Expected(source, _physical(result.members, node), settings, tuple(result.errors))
+        return Expected(source, physical_members(result.members, node), settings, tuple(result.errors))
     for mbond in view.bonds:
         if mbond.name != bond:
             continue
@@ -643,7 +643,7 @@ def expected_from_config(
         doc = mbond.doc
         settings = _settings({"mode": doc.get("bondMode"), "xmit_hash_policy": doc.get("xmitHashPolicy"),
                               "lacp_rate": doc.get("lacpRate"), "miimon": doc.get("miimon")})
-        return Expected(source, _physical(result.members, node), settings, tuple(result.errors))
+        return Expected(source, physical_members(result.members, node), settings, tuple(result.errors))
     return None
 
 
@@ -654,15 +654,6 @@ def _settings(raw: dict[str, Any]) -> dict[str, str | int]:
             continue
         out[key] = _as_int(value) if key == "miimon" else str(value)
     return out
-
-
-def _physical(names: Sequence[str], node: Node) -> tuple[str, ...]:
-    out: list[str] = []
-    for name in names:
-        link = node.link(name)
-        if link is not None and link.physical and name not in out:
-            out.append(name)
-    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,11 @@ from collections.abc import Iterator
 
 from talosbond.lint import LintContext
 from talosbond.model import Problem
+from talosbond.plan import version_text
 
 CODE = "TB010"
 NAME = "version-feature"
 LEVEL = "error"
-
-
-def _v(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
 
 
 def check(ctx: LintContext) -> Iterator[Problem]:
@@ -33,18 +30,18 @@ def check(ctx: LintContext) -> Iterator[Problem]:
         return
     for bond in ctx.view.legacy_bonds:
         if bond.raw_selectors and version < (1, 4):
-            yield ctx.problem(CODE, LEVEL, f"bond deviceSelectors need Talos 1.4+, target is {_v(version)}",
+            yield ctx.problem(CODE, LEVEL, f"bond deviceSelectors need Talos 1.4+, target is {version_text(version)}",
                               path=f"{bond.path}.bond.deviceSelectors")
         for i, raw in enumerate(bond.raw_selectors):
             for key, since in (("physical", (1, 7)), ("permanentAddr", (1, 9))):
                 if key in raw and version < since:
-                    yield ctx.problem(CODE, LEVEL, f"selector key {key} needs Talos {_v(since)}+, target is "
-                                      f"{_v(version)}", path=f"{bond.path}.bond.deviceSelectors[{i}]")
+                    yield ctx.problem(CODE, LEVEL, f"selector key {key} needs Talos {version_text(since)}+, target is "
+                                      f"{version_text(version)}", path=f"{bond.path}.bond.deviceSelectors[{i}]")
     for path, doc in ctx.view.kinds:
         kind = doc.get("kind")
         if kind in ("LinkAliasConfig", "BondConfig", "VLANConfig", "DHCPv4Config", "DHCPv6Config", "LinkConfig") \
                 and version < (1, 12):
-            yield ctx.problem(CODE, LEVEL, f"{kind} needs Talos 1.12+, target is {_v(version)}", path=path)
+            yield ctx.problem(CODE, LEVEL, f"{kind} needs Talos 1.12+, target is {version_text(version)}", path=path)
             continue
         if kind == "LinkAliasConfig" and "%" in str(doc.get("name")) and version < (1, 13):
             yield ctx.problem(CODE, LEVEL, f"pattern alias {doc.get('name')!r} needs Talos 1.13+", path=path)

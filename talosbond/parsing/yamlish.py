@@ -141,12 +141,18 @@ def _fast(lines: list[str]) -> Any:
 
 
 def _slow(lines: list[str], source: str, first_line: int) -> Any:
+    return ruamel_load("\n".join(lines) + "\n", source, first_line)
+
+
+def ruamel_load(text: str, source: str, first_line: int = 1, *, all_documents: bool = False) -> Any:
+    """Load with ruamel.yaml (one document, or a list of all); its errors become a `ParseError` naming the
+    line, counted from `first_line`."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = YAML(typ="safe", pure=True)
     try:
-        return yaml.load("\n".join(lines) + "\n")
+        return list(yaml.load_all(text)) if all_documents else yaml.load(text)
     except MarkedYAMLError as exc:
         # "could not find expected ':'" is noticed a line late; the key it was scanning is the culprit.
         late = exc.context is not None and "simple key" in exc.context and exc.context_mark is not None
