@@ -241,7 +241,16 @@ def prepare(
     from talosbond.config import read_config
     from talosbond.simulate import prove
 
+    from talosbond.merge import MergeError, patch_text as model_merge
+
     current, how = ops.read_config(node.name)
+    try:  # talosbond's model of talosctl's merge first: what it refuses, talosctl would refuse (or crash on)
+        model_merge(current, [patch_text], version, f"{node.name} machine config")
+    except MergeError as exc:
+        return NodePlan(node, current, how, current, patch, "", {}, refusals=(
+            f"talosctl machineconfig patch would refuse it on this config: {exc.message}",))
+    except ParseError:
+        pass  # the config or patch does not parse: the checks below say so
     merged, merged_path = ops.merge(node.name, current, patch)
     bonds = patch_bonds(patch_text, str(patch))
     refusals: list[str] = []

@@ -235,3 +235,14 @@ def test_prepare_refuses_a_merge_that_doubles_the_selectors() -> None:
     node = build_node(read_node_dir(FIXTURES / "bond-8023ad-healthy"))
     plan = prepare(_MergeOnly(merged), node, DATA / "bond.yaml", patch, (1, 11))
     assert any("a deviceSelector appears twice" in r for r in plan.refusals)
+
+
+def test_prepare_refuses_what_talosctls_merge_would_refuse_before_running_it() -> None:
+    # a JSON patch on a config with a second document: talosctl refuses it, so nothing is merged or tried
+    multidoc = CURRENT + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n"
+    node = build_node(read_node_dir(FIXTURES / "bond-8023ad-healthy"))
+    ops = ScriptedNode(FakeClock(), running=multidoc)
+    json_patch = '[{"op": "add", "path": "/machine/network/hostname", "value": "w42"}]'
+    plan = prepare(ops, node, DATA / "bond.yaml", json_patch, (1, 12))
+    assert any("not supported for multi-document" in r for r in plan.refusals)
+    assert plan.merged == multidoc
