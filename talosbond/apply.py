@@ -239,9 +239,9 @@ def prepare(
 ) -> NodePlan:
     """Read and merge (nothing changes on the node); decide what to expect and whether to refuse."""
     from talosbond.config import read_config
+    from talosbond.merge import MergeError
+    from talosbond.merge import patch_text as model_merge
     from talosbond.simulate import prove
-
-    from talosbond.merge import MergeError, patch_text as model_merge
 
     current, how = ops.read_config(node.name)
     try:  # talosbond's model of talosctl's merge first: what it refuses, talosctl would refuse (or crash on)
