@@ -40,6 +40,7 @@ class Ops(Protocol):
 
     def read_config(self, node: str) -> tuple[str, str]: ...
     def merge(self, node: str, current: str, patch: Path) -> tuple[str, Path]: ...
+    def write_patch(self, node: str, text: str) -> Path: ...
     def apply(self, node: str, path: Path, mode: str, try_timeout: float | None = None) -> str: ...
     def api_error(self, node: str) -> str | None: ...
     def active_config(self, node: str) -> str: ...
@@ -235,6 +236,28 @@ def patch_bonds(patch_text: str, filename: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+def _replacing(ops: Ops, node: str, current: str, patch: Path, patch_text: str) -> tuple[Path, str, list[str]]:
+    """A patch whose items the node's config already has is rewritten to delete and re-add them (what the
+    node's address and VLANs were is kept): talosctl's merge would append their lists a second time."""
+    from talosbond.merge import load_docs
+    from talosbond.replace import has_deletes, replace_existing
+    from talosbond.yamlout import dump_yaml
+
+    try:
+        docs = load_docs(patch_text, str(patch))
+        have = load_docs(current, f"{node} machine config")
+    except ParseError:
+        return patch, patch_text, []
+    if not all(isinstance(d, dict) for d in docs) or has_deletes(docs) or patch_contained(current, patch_text):
+        return patch, patch_text, []
+    result = replace_existing(docs, have)
+    if not result.deleted:
+        return patch, patch_text, []
+    text = dump_yaml(result.documents)
+    return ops.write_patch(node, text), text, [f"{note} (talosbond rewrote the patch for {node})"
+                                               for note in result.notes]
+
+
 def prepare(
     ops: Ops, node: Node, patch: Path, patch_text: str, version: tuple[int, int]
 ) -> NodePlan:
@@ -245,6 +268,8 @@ def prepare(
     from talosbond.simulate import prove
 
     current, how = ops.read_config(node.name)
+    original = patch_text
+    patch, patch_text, notes = _replacing(ops, node.name, current, patch, patch_text)
     try:  # talosbond's model of talosctl's merge first: what it refuses, talosctl would refuse (or crash on)
         model_merge(current, [patch_text], version, f"{node.name} machine config")
     except MergeError as exc:
@@ -255,11 +280,10 @@ def prepare(
     merged, merged_path = ops.merge(node.name, current, patch)
     bonds = patch_bonds(patch_text, str(patch))
     refusals: list[str] = []
-    notes: list[str] = []
     if how != "active":
         notes.append("the active config could not be read (get machineconfig); using the one saved on disk, "
                      "so a rollback can only be confirmed by the API answering")
-    unchanged = same_config(current, merged) or patch_contained(current, patch_text)
+    unchanged = same_config(current, merged) or patch_contained(current, original)
     if unchanged:
         merged = current  # nothing will be applied; verify against what runs
     try:

@@ -393,10 +393,21 @@ def patch(
             fmt=fmt,
         )
         nodes_found = found.nodes
+        from talosbond.addressing import AddressingRefused, carry_addressing, carry_vlans
+
+        try:
+            plan = carry_vlans(carry_addressing(plan, nodes_found), nodes_found)
+        except AddressingRefused as exc:
+            from talosbond.output import error_line
+
+            print_problems(list(exc.problems))
+            error_line("patch refused: the bond would take the node's address away", exc.hint)
+            return 1
         rendered = render_patch(plan, nodes_found)
         print_notes(
             [
                 *plan.notes,
+                *rendered.notes,
                 f"selectors: {rendered.strategy}, proven on {len(nodes_found)} node(s), "
                 "before and after the bond forms",
             ]

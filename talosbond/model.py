@@ -100,6 +100,7 @@ class Route:
     link: str
     destination: str  # "" for the default route
     gateway: str
+    protocol: str = ""  # static (from the config), boot (learnt by DHCP), kernel...
 
 
 @dataclass(frozen=True)

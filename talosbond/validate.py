@@ -73,6 +73,12 @@ def validate_documents(documents: Sequence[dict[str, Any]], version: tuple[int, 
     """Raise `SchemaError` naming the document and the key path of the first violation."""
     from jsonschema import Draft202012Validator
 
+    from talosbond.merge import MergeError, parse_strategic
+
+    try:  # `$patch: delete` is taken out by Talos's decoder before the documents are decoded strictly
+        documents = [d for d in parse_strategic(documents).items if isinstance(d, dict)]
+    except MergeError as exc:
+        raise SchemaError(f"{filename}: {exc.message}") from None
     schema = schema_for(version)
     defs = schema["$defs"]
     for index, document in enumerate(documents):

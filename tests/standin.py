@@ -51,6 +51,25 @@ class FakeCluster:
         for name, text in files.items():
             (state / name).write_text(text)
 
+    def add_capture(self, node: str, capture: Path) -> None:
+        """A node that runs what a capture shows: its config, links (the same before and after: the bond
+        exists) and bonding state."""
+        state = self.root / node
+        state.mkdir()
+        links = (capture / "links.yaml").read_text()
+        files = {
+            "mode": "healthy",
+            "persisted.yaml": (capture / "machineconfig.yaml").read_text(),
+            "active.yaml": (capture / "machineconfig.yaml").read_text(),
+            "links-before.yaml": links,
+            "links-after.yaml": links,
+            "netdev.txt": (capture / "netdev.txt").read_text(),
+            "version.txt": (capture / "version.txt").read_text(),
+            "bonding-healthy.txt": (capture / "bonding" / "bond0.txt").read_text(),
+        }
+        for name, text in files.items():
+            (state / name).write_text(text)
+
     def calls(self, node: str | None = None) -> list[str]:
         log = self.root / "calls.log"
         lines = log.read_text().splitlines() if log.exists() else []

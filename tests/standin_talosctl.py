@@ -17,7 +17,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(os.environ["FAKE_TALOS_DIR"])
 GLOBAL_FLAGS = ("--talosconfig", "-e", "--endpoints", "--context", "-n", "--nodes")
@@ -33,43 +32,20 @@ def log(node: str, args: list[str]) -> None:
         handle.write(f"{node or '-'} {' '.join(args)}\n")
 
 
-def merge(base: Any, patch: Any) -> Any:
-    """Enough of Talos's strategic merge for the tests: maps merge, `interfaces` merge by name, lists append."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        out = dict(base)
-        for key, value in patch.items():
-            out[key] = merge(base[key], value) if key in base else value
-        return out
-    if isinstance(base, list) and isinstance(patch, list):
-        out_list = list(base)
-        for item in patch:
-            if isinstance(item, dict) and "interface" in item:
-                for index, existing in enumerate(out_list):
-                    if isinstance(existing, dict) and existing.get("interface") == item["interface"]:
-                        out_list[index] = merge(existing, item)
-                        break
-                else:
-                    out_list.append(item)
-            else:
-                out_list.append(item)
-        return out_list
-    return patch
-
-
 def machineconfig_patch(args: list[str]) -> None:
-    from ruamel.yaml import YAML
+    """talosctl's merge, as talosbond models it (checked against talosctl's own output in test_merge_oracle)."""
+    from talosbond.merge import patch_text
+    from talosbond.yamlout import dump_yaml
 
     current = Path(args[0])
-    patches = [args[i + 1] for i, a in enumerate(args) if a in ("--patch", "-p")]
+    patches = [Path(args[i + 1].removeprefix("@")).read_text() for i, a in enumerate(args) if a in ("--patch", "-p")]
     output = args[args.index("-o") + 1]
-    yaml = YAML(typ="safe", pure=True)
-    config = yaml.load(current.read_text())
-    for patch in patches:
-        for doc in yaml.load_all(Path(patch.removeprefix("@")).read_text()):
-            config = merge(config, doc)
-    yaml.default_flow_style = False
+    try:
+        merged = patch_text(current.read_text(), patches, (1, 13))
+    except Exception as exc:  # talosctl prints its error and exits 1
+        fail(str(exc))
     with open(output, "w", encoding="utf-8") as handle:
-        yaml.dump(config, handle)
+        handle.write(dump_yaml(merged))
 
 
 def rollback_if_due(state: Path) -> None:
@@ -116,7 +92,7 @@ def main(argv: list[str]) -> None:
             f"{(state / 'version.txt').read_text().strip()}\n")
     elif args == ["get", "links", "-o", "yaml"]:
         links = (state / ("links-after.yaml" if bonded else "links-before.yaml")).read_text()
-        out(links.replace("node: 10.20.30.41", f"node: {node}"))
+        out(links.replace("node: 10.20.30.41", f"node: {node}").replace("node: 10.13.17.19", f"node: {node}"))
     elif args == ["read", "/proc/net/dev"]:
         out((state / "netdev.txt").read_text())
     elif args == ["read", "/proc/net/bonding/bond0"]:

@@ -73,6 +73,9 @@ class ScriptedNode:
     def merge(self, node: str, current: str, patch: Path) -> tuple[str, Path]:
         return MERGED, Path("/nonexistent/merged.yaml")
 
+    def write_patch(self, node: str, text: str) -> Path:
+        return Path("/nonexistent/patch.yaml")
+
     def apply(self, node: str, path: Path, mode: str, try_timeout: float | None = None) -> str:
         self._tick()
         self.calls.append(mode)

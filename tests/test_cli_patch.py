@@ -50,12 +50,14 @@ def test_seed_patch_on_1_11_is_legacy_and_proven() -> None:
     assert "proven" in result.err and "v1alpha1" in result.err
 
 
-def test_enslaving_the_management_card_without_an_address_is_refused() -> None:
+def test_enslaving_the_management_card_carries_its_address_to_the_bond() -> None:
+    # without --dhcp/--address the bond takes the card's static address and default route (test_addressing.py
+    # has the refusal when the capture cannot tell how the card is addressed)
     result = run("patch", "--from", str(SEED), "--ports", ",".join(_cards(SEED)), "--vlan", "87:10.13.87.19/24")
-    assert result.code == 1 and result.out == ""
-    assert "TB013" in result.err and "patch refused" in result.err
-    forced = run("patch", "--from", str(SEED), "--ports", ",".join(_cards(SEED)), "--force")
-    assert forced.code == 0 and "interfaces" in forced.out
+    assert result.code == 0, result.err
+    (bond,) = read_config(result.out, "out").legacy_bonds
+    assert bond.device["addresses"] == ["10.13.17.19/24"]
+    assert bond.device["routes"] == [{"network": "0.0.0.0/0", "gateway": "10.13.17.1"}]
 
 
 @pytest.mark.parametrize(("args", "message"), [

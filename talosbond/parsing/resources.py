@@ -42,5 +42,6 @@ def parse_routes(text: str, source: str = "routes.yaml") -> list[Route]:
             raise ParseError(source, line, "expected `outLinkName: <link>`")
         if spec.get("table", "main") != "main":
             continue
-        out.append(Route(link=link, destination=str(spec.get("dst") or ""), gateway=str(spec.get("gateway") or "")))
+        out.append(Route(link=link, destination=str(spec.get("dst") or ""), gateway=str(spec.get("gateway") or ""),
+                         protocol=str(spec.get("protocol") or "")))
     return out

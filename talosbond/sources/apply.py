@@ -140,6 +140,14 @@ class TalosctlOps:
         except (OSError, UnicodeDecodeError) as exc:
             raise SourceError(f"talosctl machineconfig patch wrote no readable config: {exc}", node=node) from None
 
+    def write_patch(self, node: str, text: str) -> Path:
+        """A patch talosbond rewrote for this node, kept beside its merged config."""
+        path = self.folder(node) / "patch.yaml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+
     def apply(self, node: str, path: Path, mode: str, try_timeout: float | None = None) -> str:
         args = ["apply-config", "--file", str(path), "--mode", mode]
         if try_timeout is not None:
