@@ -18,7 +18,7 @@ from talosbond.errors import TalosbondError, UsageError
 
 if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start-up light
     from talosbond.api import Discovery
-    from talosbond.model import Node, NodeError, Problem
+    from talosbond.model import Node, NodeError
     from talosbond.ranking import Ranking
     from talosbond.sources import Connection
 
@@ -292,15 +292,17 @@ def patch(
             help="Members: link names or MACs, comma-separated. Default: the best group of cards that can bond.",
         ),
     ] = None,
-    bond: Annotated[str, typer.Option("--bond", metavar="NAME", help="Bond link name.")] = "bond0",
+    bond: Annotated[
+        str | None, typer.Option("--bond", metavar="NAME", help="Bond link name (default bond0).")
+    ] = None,
     mode: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--mode",
             metavar="MODE",
-            help="balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb or balance-alb.",
+            help="balance-rr, active-backup (default), balance-xor, broadcast, 802.3ad, balance-tlb or balance-alb.",
         ),
-    ] = "active-backup",
+    ] = None,
     miimon: Annotated[
         int | None, typer.Option("--miimon", metavar="MS", help="MII link polling, ms (default 100).")
     ] = None,
@@ -330,11 +332,21 @@ def patch(
         str | None,
         typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11 (default: the node's)."),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="auto, v1alpha1 or multidoc.")] = "auto",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMAT",
+                     help="auto, v1alpha1 or multidoc (a Talos patch); nncp (an nmstate policy) or talhelper "
+                          "(networkInterfaces for talconfig.yaml)."),
+    ] = "auto",
     out: Annotated[
         str | None, typer.Option("-o", "--output", metavar="FILE", help="Write the patch to FILE (atomically).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Print the patch even if lint finds errors.")] = False,
+    from_nncp: Annotated[
+        str | None,
+        typer.Option("--from-nncp", metavar="POLICY.yaml",
+                     help="Start from a NodeNetworkConfigurationPolicy's bond; options given here override it."),
+    ] = None,
 ) -> None:
     """Write a bond patch for `talosctl patch mc`, with selectors proven on every node before and after the
     bond forms.
@@ -347,63 +359,41 @@ def patch(
 
     def body() -> int:
         from talosbond.output import print_notes, print_problems
-        from talosbond.plan import make_plan
-        from talosbond.render import render_patch
+        from talosbond.patchjob import PatchRequest, run_patch
 
+        policy = None
+        if from_nncp:
+            from talosbond.nncp import read_policy
+
+            policy = read_policy(_read_file(from_nncp), from_nncp, bond)
+        request = PatchRequest(
+            ports=_split([ports] if ports else None), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
+            downdelay=downdelay, lacp_rate=lacp_rate, xmit_hash_policy=xmit_hash_policy, primary=primary,
+            vlans=tuple(vlan or ()), addresses=tuple(address or ()), dhcp=dhcp, gateway=gateway, mtu=mtu,
+            talos_version=talos_version, fmt=fmt,
+        )
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
         found, rankings = _discover_or_fail(conn)
-        plan = make_plan(
-            rankings,
-            ports=_split([ports] if ports else None),
-            bond=bond,
-            mode=mode,
-            miimon=miimon,
-            updelay=updelay,
-            downdelay=downdelay,
-            lacp_rate=lacp_rate,
-            xmit_hash_policy=xmit_hash_policy,
-            primary=primary,
-            vlans=vlan or [],
-            addresses=address or [],
-            dhcp=dhcp,
-            gateway=gateway,
-            mtu=mtu,
-            talos_version=talos_version,
-            fmt=fmt,
-        )
-        nodes_found = found.nodes
-        rendered = render_patch(plan, nodes_found)
-        print_notes(
-            [
-                *plan.notes,
-                f"selectors: {rendered.strategy}, proven on {len(nodes_found)} node(s), "
-                "before and after the bond forms",
-            ]
-        )
-        problems = _lint_patch(rendered.text, nodes_found, plan.version)
-        print_problems(problems)
-        errors = [p for p in problems if p.level == "error"]
-        if errors and not force:
+        result = run_patch(request, rankings, found.nodes, policy)
+        print_notes(result.notes)
+        print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
+        print_problems(result.problems)
+        if result.errors and not force:
             from talosbond.output import error_line
 
-            error_line(f"patch refused: {len(errors)} lint error(s)", "fix them, or pass --force to print it anyway")
+            error_line(f"patch refused: {len(result.errors)} lint error(s)",
+                       "fix them, or pass --force to print it anyway")
             return 1
         if out:
             from talosbond.sources.capture import write_text_atomic
 
-            write_text_atomic(out, rendered.text)
+            write_text_atomic(out, result.text)
             print_notes([f"wrote {out}"])
         else:
-            sys.stdout.write(rendered.text)
+            sys.stdout.write(result.text)
         return 0
 
     raise typer.Exit(guarded(body))
-
-
-def _lint_patch(text: str, nodes: tuple[Node, ...], version: tuple[int, int]) -> list[Problem]:
-    from talosbond.lint import lint_text
-
-    return lint_text(text, "<patch>", nodes, version)
 
 
 def _read_file(path: str) -> str:
