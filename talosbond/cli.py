@@ -405,16 +405,81 @@ def patch(
             error_line(f"patch refused: {len(result.errors)} lint error(s)",
                        "fix them, or pass --force to print it anyway")
             return 1
-        if out:
-            from talosbond.sources.capture import write_text_atomic
-
-            write_text_atomic(out, result.text)
-            print_notes([f"wrote {out}"])
-        else:
-            sys.stdout.write(result.text)
+        _emit(result.text, out)
         return 0
 
     raise typer.Exit(guarded(body))
+
+
+@app.command()
+def nad(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A talosbond patch or a machine config.")],
+    vlan: Annotated[
+        list[int] | None, typer.Option("--vlan", metavar="ID", help="Only this VLAN; repeatable (default: all).")
+    ] = None,
+    cni_type: Annotated[
+        str, typer.Option("--type", metavar="TYPE", help="macvlan, ipvlan or host-device.")
+    ] = "macvlan",
+    ipam: Annotated[
+        str, typer.Option("--ipam", metavar="IPAM", help="whereabouts, static, dhcp or host-local.")
+    ] = "whereabouts",
+    cidr: Annotated[
+        str | None,
+        typer.Option("--range", metavar="CIDR", help="Pod addresses (default: the VLAN's network, host excluded)."),
+    ] = None,
+    namespace: Annotated[str | None, typer.Option("--namespace", metavar="NS", help="metadata.namespace.")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="metadata.name (default vlan<ID>).")
+    ] = None,
+    mtu: Annotated[
+        int | None, typer.Option("--mtu", metavar="BYTES", help="Pod MTU; at most the VLAN's.")
+    ] = None,
+    talos_version: Annotated[
+        str | None,
+        typer.Option("--talos-version", metavar="X.Y", help="Target Talos (VLAN naming changed in 1.6)."),
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (atomically).")
+    ] = None,
+) -> None:
+    """Multus NetworkAttachmentDefinitions for the VLANs of a patch or config, `master` named as Talos
+    names the VLAN link.
+
+    \b
+    Examples:
+      talosbond nad bond.yaml --vlan 87 --namespace media > vlan87-nad.yaml
+      talosbond nad bond.yaml --type ipvlan --ipam whereabouts --range 10.13.87.128/25
+    """
+
+    def body() -> int:
+        from talosbond.config import read_config
+        from talosbond.nad import NadOptions, nad_documents, vlan_links
+        from talosbond.output import print_notes, print_warnings
+        from talosbond.plan import NEWEST, parse_version
+        from talosbond.yamlout import dump_yaml
+
+        view = read_config(_read_file(file), file)
+        links, notes = vlan_links(view, parse_version(talos_version) if talos_version else NEWEST)
+        options = NadOptions(tuple(vlan or ()), cni_type, ipam, cidr, namespace, name, mtu)
+        documents, more, warnings = nad_documents(links, options, file)
+        print_notes([*notes, *more])
+        print_warnings(warnings)
+        _emit(dump_yaml(documents), out)
+        return 0
+
+    raise typer.Exit(guarded(body))
+
+
+def _emit(text: str, out: str | None) -> None:
+    """YAML for scripts: to FILE (atomically, with a note) when -o was given, else stdout."""
+    if out:
+        from talosbond.output import print_notes
+        from talosbond.sources.capture import write_text_atomic
+
+        write_text_atomic(out, text)
+        print_notes([f"wrote {out}"])
+    else:
+        sys.stdout.write(text)
 
 
 def _read_file(path: str) -> str:
@@ -570,7 +635,8 @@ def wizard(
     source: SourceOpt = SourceKind.auto,
     from_dir: FromOpt = None,
 ) -> None:
-    """Answer a few questions (cards, mode, VLANs, addressing) and get a proven patch saved to a file."""
+    """Answer questions (cards, mode and its options, addressing, VLANs, version, format) and get the patch
+    `patch` would write, saved to a file; then NADs for the VLANs if you like. Ctrl-C exits 130."""
 
     def body() -> int:
         from talosbond.wizard import run_wizard

@@ -51,6 +51,7 @@ class PatchResult:
     problems: tuple[Problem, ...]
     notes: tuple[str, ...] = ()
     unsupported: tuple[str, ...] = field(default=())
+    talos_text: str = ""  # the Talos patch itself, whatever `text`'s format (what `nad` reads)
 
     @property
     def errors(self) -> list[Problem]:
@@ -121,7 +122,7 @@ def run_patch(
         text = _talhelper_text(patch.documents)
         notes.append("paste this under the node's entry in talconfig.yaml (nodes[].networkInterfaces)")
     return PatchResult(text, plan, patch.strategy, problems, tuple(notes),
-                       tuple(policy.unsupported) if policy else ())
+                       tuple(policy.unsupported) if policy else (), patch.text)
 
 
 def request_from(**values: Any) -> PatchRequest:
