@@ -16,7 +16,6 @@ from cli import run as run_cli
 from standin import DATA, FakeCluster, make_cluster
 
 from talosbond.cli import Runtime
-
 from talosbond.config import load_documents
 
 PATCH = str(DATA / "bond.yaml")

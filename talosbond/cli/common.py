@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start
     from talosbond.api import Discovery
     from talosbond.model import Node, NodeError
     from talosbond.ranking import Ranking
+    from talosbond.rules import Settings
     from talosbond.sources import Connection
 
 app = typer.Typer(
@@ -109,6 +110,15 @@ TalosVersionOpt = Annotated[
     str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11 (default: the node's).")
 ]
 TextOrJsonOpt = Annotated[TextOrJson, typer.Option("-o", "--output", help="text or json (stdout).")]
+# Which rules run and at what level (lint and verify); on top of .talosbond.yaml / [tool.talosbond].
+SelectOpt = Annotated[list[str] | None, typer.Option(
+    "--select", metavar="CODES", help="Run only these rules (codes, prefixes like TB0, or names; comma lists).")]
+IgnoreOpt = Annotated[list[str] | None, typer.Option("--ignore", metavar="CODES", help="Skip these rules.")]
+LevelOpt = Annotated[list[str] | None, typer.Option(
+    "--level", metavar="CODE=LEVEL", help="Report a rule at another level: error, warning or info.")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", metavar="FILE", help="Settings file (default: .talosbond.yaml or pyproject.toml [tool.talosbond], "
+    "from the current directory upward).")]
 
 
 def _option(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
@@ -128,6 +138,13 @@ NODE_DATA = (
     _option("insecure", InsecureOpt, False),
     _option("source", SourceOpt, SourceKind.auto),
     _option("from_dir", FromOpt),
+)
+# The rule settings of `lint` and `verify`: a command taking `settings` gets these options.
+RULE_SETTINGS = (
+    _option("select", SelectOpt),
+    _option("ignore", IgnoreOpt),
+    _option("level", LevelOpt),
+    _option("settings_file", ConfigOpt),
 )
 _CONTEXT = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
 
@@ -154,6 +171,17 @@ def _connection(runtime: Runtime, given: dict[str, Any], want_bonding: bool, sou
         want_bonding=want_bonding,
         timeout=runtime.call_timeout,
     )
+
+
+def _rule_settings(given: dict[str, Any]) -> Settings:
+    from pathlib import Path
+
+    from talosbond.rules import cli_settings, merge_settings
+    from talosbond.sources.settings import find_settings, read_settings_file
+
+    config = given["settings_file"]
+    base = read_settings_file(Path(config)) if config else find_settings(Path.cwd())
+    return merge_settings(base, cli_settings(given["select"] or (), given["ignore"] or (), given["level"] or ()))
 
 
 def fail(message: str, hint: str = "", code: int = 2) -> NoReturn:
@@ -184,7 +212,7 @@ def _resolved(fn: Callable[..., int]) -> list[inspect.Parameter]:
     """The function's own parameters with their annotations evaluated (they are strings under PEP 563)."""
     out = []
     for param in inspect.signature(fn).parameters.values():
-        if param.name in ("conn", "runtime"):
+        if param.name in ("conn", "runtime", "settings"):
             continue
         annotation = param.annotation
         if isinstance(annotation, str):
@@ -198,19 +226,23 @@ def command(
 ) -> Callable[[Callable[..., int]], Callable[..., None]]:
     """Make `fn` a typer command body. If `fn` takes `conn`, the `group` options are added to the command
     and `conn` is built from them (`source` fixes the source for groups without --source); if it takes
-    `runtime`, it gets the run's settings. `fn` returns the exit code."""
+    `settings`, the rule options are added and `settings` built from them; if it takes `runtime`, it gets
+    the run's settings. `fn` returns the exit code."""
 
     def decorate(fn: Callable[..., int]) -> Callable[..., None]:
         wanted = inspect.signature(fn).parameters
-        options = list(group) if "conn" in wanted else []
-        names = [p.name for p in options]
+        connection = list(group) if "conn" in wanted else []
+        rules = list(RULE_SETTINGS) if "settings" in wanted else []
 
         @functools.wraps(fn)
         def wrapper(ctx: typer.Context, **kwargs: Any) -> None:
             runtime = runtime_of(ctx)
-            if options:
-                given = {name: kwargs.pop(name) for name in names}
+            if connection:
+                given = {p.name: kwargs.pop(p.name) for p in connection}
                 kwargs["conn"] = _connection(runtime, given, want_bonding, source)
+            if rules:
+                chosen = {p.name: kwargs.pop(p.name) for p in rules}
+                kwargs["settings"] = guarded(runtime, lambda: _rule_settings(chosen))
             if "runtime" in wanted:
                 kwargs["runtime"] = runtime
             raise typer.Exit(guarded(runtime, lambda: fn(**kwargs)))
@@ -218,7 +250,7 @@ def command(
         own = _resolved(fn)
         arguments = [p for p in own if p.default is inspect.Parameter.empty]
         rest = [p for p in own if p.default is not inspect.Parameter.empty]
-        parameters = [_CONTEXT, *arguments, *options, *rest]
+        parameters = [_CONTEXT, *arguments, *connection, *rest, *rules]
         del wrapper.__wrapped__  # typer must see the new signature, not fn's
         wrapper.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in parameters}

@@ -12,6 +12,7 @@ from talosbond.cli.common import target_version as version_of
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
+    from talosbond.rules import Settings
     from talosbond.sources import Connection
 
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 def lint(
     conn: Connection,
     files: Annotated[list[str], typer.Argument(help="Machine configs or patches (legacy or multi-document).")],
+    settings: Settings,
     talos_version: TalosVersionOpt = None,
     output: TextOrJsonOpt = TextOrJson.text,
 ) -> int:
@@ -37,7 +39,7 @@ def lint(
     texts = [(path, read_file(path)) for path in files]
     problems = []
     for path, text in texts:
-        problems.extend(lint_text(text, path, found, version))
+        problems.extend(lint_text(text, path, found, version, settings))
     if output is TextOrJson.json:
         sys.stdout.write(to_json(problems_json(problems)))
     else:
@@ -85,27 +87,14 @@ def explain(
 @command()
 def rules(code: Annotated[str | None, typer.Argument(help="A rule code (TB001) or name.")] = None) -> int:
     """List the lint rules, or show one with its failing and passing examples."""
-    from talosbond.lint import all_rules, find_rule
-    from talosbond.verify import RULES as HEALTH_RULES
-    from talosbond.verify import find_health_rule
+    from talosbond.output import print_rule, print_rules
+    from talosbond.rules import catalogue, find_rule
 
     if code is None:
-        sys.stdout.write("lint rules (talosbond lint, patch):\n")
-        for rule in all_rules():
-            summary = rule.doc.splitlines()[0] if rule.doc else ""
-            sys.stdout.write(f"  {rule.code}  {rule.level:<7}  {rule.name:<26} {summary}\n")
-        sys.stdout.write("\nbond health rules (talosbond verify, apply):\n")
-        for health in sorted(HEALTH_RULES, key=lambda r: r.code):
-            summary = health.doc.split(". ")[0].rstrip(".") + "." if health.doc else ""
-            sys.stdout.write(f"  {health.code}  {health.level:<7}  {health.name:<26} {summary}\n")
+        print_rules(catalogue())
         return 0
     found = find_rule(code)
-    if found is not None:
-        needs = " (needs links: -n or --from)" if found.needs_links else ""
-        sys.stdout.write(f"{found.code} {found.name} [{found.level}]{needs}\n\n{found.doc}\n")
-        return 0
-    health_rule = find_health_rule(code)
-    if health_rule is None:
+    if found is None:
         raise UsageError(f"no rule {code!r}", "`talosbond rules` lists them")
-    sys.stdout.write(f"{health_rule.code} {health_rule.name} [{health_rule.level}]\n\n{health_rule.doc}\n")
+    print_rule(found)
     return 0

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from talosbond.api import Discovery
     from talosbond.cli.common import Runtime
     from talosbond.model import BondStatus, NodeError
+    from talosbond.rules import Settings
     from talosbond.sources import Connection
     from talosbond.verify import ConfigText, NodeVerdict
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 def verify(
     conn: Connection,
     runtime: Runtime,
+    settings: Settings,
     bond: Annotated[
         list[str] | None, typer.Option("--bond", metavar="NAME", help="Bond(s) to check (default: every bond link).")
     ] = None,
@@ -60,7 +62,7 @@ def verify(
         found = fetch(conn, raw_text=True)
     if not found.nodes and not found.errors:
         raise UsageError("no nodes to verify", "pass -n NODE or --from DIR")
-    verdicts, errors, notes = _verdicts(conn, found, earlier, config, split(bond))
+    verdicts, errors, notes = _verdicts(conn, found, earlier, config, split(bond), settings)
     if output is TextOrJson.json:
         sys.stdout.write(to_json(verify_document(verdicts, errors, notes)))
     else:
@@ -71,7 +73,8 @@ def verify(
 
 
 def _verdicts(
-    conn: Connection, found: Discovery, earlier: Discovery | None, config: ConfigText | None, bonds: tuple[str, ...]
+    conn: Connection, found: Discovery, earlier: Discovery | None, config: ConfigText | None, bonds: tuple[str, ...],
+    settings: Settings,
 ) -> tuple[list[NodeVerdict], list[NodeError], list[str]]:
     """Verify every node read; a node's config is `config` (--against) or the one it runs."""
     from talosbond.sources.apply import config_to_compare
@@ -98,7 +101,7 @@ def _verdicts(
         else:
             hint = ""
         verdict = verify_node(node, bonds, node_config, raw.origins if raw else None,
-                              _statuses(earlier, node.name), hint)
+                              _statuses(earlier, node.name), hint, settings)
         verdicts.append(verdict)
         errors.extend(verdict.errors)
         notes.extend(verdict.notes)
