@@ -81,9 +81,9 @@ def _errors(ctx: LintContext, definition: str, document: Any, path: str, label: 
         if error.validator not in _DECODER or _owned(error):
             continue
         where = _where(list(error.absolute_path))
-        yield ctx.problem(
-            f"{label}{where}: {error.message}: Talos's strict decoder refuses the whole config, so none of it "
-            "is applied", path=path + where)
+        who = "Talos's validation" if error.validator in ("required", "minProperties") else "Talos's strict decoder"
+        yield ctx.problem(f"{label}{where}: {error.message}: {who} refuses the whole config, so none of it is "
+                          "applied", path=path + where)
 
 
 def check(ctx: LintContext) -> Iterator[Problem]:
