@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from talosbond.errors import TalosbondError
+from talosbond.errors import UsageError
 from talosbond.model import Node, Problem
 from talosbond.plan import BondPlan
 from talosbond.ranking import rank_node
@@ -26,7 +26,7 @@ FLAGS_HINT = "pass --dhcp, or --address CIDR (and --gateway IP) for the bond"
 _DEFAULT = ("", "0.0.0.0/0", "::/0")
 
 
-class AddressingRefused(TalosbondError):
+class AddressingRefused(UsageError):
     """The bond takes the node's management card and what it should carry cannot be told."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

@@ -33,23 +33,25 @@ class Patch:
     notes: tuple[str, ...] = ()
 
 
-def build_documents(plan: BondPlan, nodes: Sequence[Node]) -> tuple[list[dict[str, Any]], str]:
-    """The patch documents and how their selectors were chosen."""
+def build_documents(
+    plan: BondPlan, nodes: Sequence[Node], per_member: bool = False
+) -> tuple[list[dict[str, Any]], str]:
+    """The patch documents and how their selectors were chosen (`per_member`: see `derive_legacy`)."""
     if plan.format == "multidoc":
         choice = derive_multidoc(plan, nodes)
         return multidoc_documents(plan, choice.aliases, choice.links), choice.strategy
-    legacy = derive_legacy(plan, nodes)
+    legacy = derive_legacy(plan, nodes, per_member)
     return legacy_documents(plan, legacy.selectors), legacy.strategy
 
 
-def render_patch(plan: BondPlan, nodes: Sequence[Node]) -> Patch:
+def render_patch(plan: BondPlan, nodes: Sequence[Node], per_member: bool = False, replace: bool = True) -> Patch:
     """Render, read back, prove on every node and validate. Raises `TalosbondError` if any step fails.
 
     On nodes whose current config is known, the patch is made to replace what that config already has
     (`replace.py`) and is proven once more on the config talosctl's merge would produce."""
     from talosbond.validate import validate_documents
 
-    documents, strategy = build_documents(plan, nodes)
+    documents, strategy = build_documents(plan, nodes, per_member)
     validate_documents(documents, plan.version, "<patch>")
     view = read_config(dump_yaml(documents), "<patch>")
     proofs: list[NodeProof] = []
@@ -59,7 +61,7 @@ def render_patch(plan: BondPlan, nodes: Sequence[Node]) -> Patch:
         if failing:  # derive_* proved the same selectors; this guards the renderer itself
             raise TalosbondError(f"{node.name}: the rendered patch does not prove: {failing[0].problems()[0]}")
         proofs.extend(node_proofs)
-    documents, notes = replacing(documents, plan, nodes)
+    documents, notes = replacing(documents, plan, nodes) if replace else (documents, [])
     return Patch(dump_yaml(documents), tuple(documents), strategy, tuple(proofs), tuple(notes))
 
 
