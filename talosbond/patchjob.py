@@ -102,11 +102,10 @@ def run_patch(
     request: PatchRequest, rankings: Sequence[Ranking], nodes: Sequence[Node], policy: PolicyBond | None = None
 ) -> PatchResult:
     """Plan, render, prove, validate and lint; the text in `request.fmt`. Raises `UsageError` on bad choices."""
+    from talosbond.addressing import carry_addressing, carry_vlans
     from talosbond.lint import lint_text
     from talosbond.render import render_patch
     from talosbond.yamlout import dump_yaml
-
-    from talosbond.addressing import carry_addressing, carry_vlans
 
     plan = make_plan(rankings, talos_version=request.talos_version, fmt=_plan_format(request.fmt),
                      **plan_arguments(request, policy))

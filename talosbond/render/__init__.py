@@ -80,9 +80,9 @@ def replacing(
         also = [*([plan.bond] if plan.format == "multidoc" else []), *plan.members[node.name]]
         result = replace_existing(documents, current, also)
         if result.deleted and plan.version < (1, 8):
-            return documents, [f"{node.name}: Talos before 1.8 has no `$patch: delete`: `talosctl patch mc` appends this "
-                               "patch to what the node's config has (" + "; ".join(result.deleted) + "): remove "
-                               "those with `talosctl edit mc` first, or use `talosbond apply`"]
+            return documents, [f"{node.name}: Talos before 1.8 has no `$patch: delete`: `talosctl patch mc` "
+                               "appends this patch to what the node's config has (" + "; ".join(result.deleted)
+                               + "): remove those with `talosctl edit mc` first, or use `talosbond apply`"]
         if chosen is not None and result.documents != chosen[0]:
             raise TalosbondError("the nodes' current configs differ in what the patch has to replace",
                                  "run talosbond patch per group of nodes with the same config")
