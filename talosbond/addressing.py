@@ -175,8 +175,20 @@ def _kept_gateway(plan: BondPlan, nodes: Sequence[Node]) -> tuple[str | None, li
     return None, []
 
 
+def _configured_management(plan: BondPlan, nodes: Sequence[Node]) -> BondPlan:
+    """A management link the node's config already addresses keeps that: no DHCPv4Config is added for it."""
+    configured = [name for name in plan.management_dhcp
+                  if all(from_config(_config_docs(node), name) is not None for node in nodes)]
+    if not configured:
+        return plan
+    notes = tuple(n for n in plan.notes if "keeps DHCP on the management link" not in n)
+    return replace(plan, management_dhcp=tuple(n for n in plan.management_dhcp if n not in configured),
+                   notes=(*notes, f"{', '.join(configured)} keeps the address the node's config gives it"))
+
+
 def carry_addressing(plan: BondPlan, nodes: Sequence[Node]) -> BondPlan:
     """The plan with the addressing the bond must take over from its cards; raises `AddressingRefused`."""
+    plan = _configured_management(plan, nodes)
     if plan.dhcp or plan.addresses:
         if plan.addresses and plan.gateway is None:
             gateway, notes = _kept_gateway(plan, nodes)

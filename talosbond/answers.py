@@ -165,4 +165,6 @@ class Answers:
             "gateway": gateway(self.gateway) if static else None,
             "vlans": tuple(vlan_spec(vid, self.vlan_addresses.get(vid, "")) for vid in vlan_ids(self.vlan_ids)),
             "talos_version": self.version, "fmt": self.fmt,
+            # "none" is an answer, not a question left open: the node's address is not carried to the bond
+            "keep_address": self.addressing != "none",
         }

@@ -41,6 +41,7 @@ class PatchRequest:
     mtu: int | None = None
     talos_version: str | None = None
     fmt: str = "auto"
+    keep_address: bool = True  # without --dhcp/--address the bond takes what its cards have (addressing.py)
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,10 @@ def run_patch(
 
     plan = make_plan(rankings, talos_version=request.talos_version, fmt=_plan_format(request.fmt),
                      **plan_arguments(request, policy))
-    plan = carry_vlans(carry_addressing(plan, nodes), nodes)  # raises AddressingRefused (TB013)
+    if request.keep_address:
+        plan = carry_vlans(carry_addressing(plan, nodes), nodes)  # raises AddressingRefused (TB013)
     patch = render_patch(plan, nodes, per_member=request.fmt == "talhelper", replace=request.fmt in TALOS_FORMATS)
-    problems = tuple(lint_text(patch.text, "<patch>", nodes, plan.version))
+    problems = tuple(lint_text(patch.text, "<patch>", nodes, plan.version, patch=plan.patch))
     notes = [*(policy.notes if policy else ()), *plan.notes, *patch.notes,
              f"selectors: {patch.strategy}, proven on {len(nodes)} node(s), before and after the bond forms"]
     text = patch.text

@@ -73,6 +73,7 @@ class BondPlan:
     mtu: int | None = None
     management_dhcp: tuple[str, ...] = ()  # links outside the bond that keep DHCP (multi-doc turns it off)
     notes: tuple[str, ...] = field(default=())
+    patch: int | None = None  # the target's patch release, when known (decides siderolabs/talos#13519)
     options: tuple[tuple[str, Any], ...] = ()  # further bond options, under their BondConfig names (bondopts)
     routes: tuple[RoutePlan, ...] = ()
 
@@ -129,6 +130,18 @@ def choose_format(requested: str, version: tuple[int, int]) -> str:
     if requested not in ("v1alpha1", "multidoc"):
         raise UsageError(f"unknown --format {requested!r}", "choose auto, v1alpha1 or multidoc")
     return requested
+
+
+def patch_release(explicit: str | None, nodes: Sequence[Node], version: tuple[int, int]) -> int | None:
+    """The patch release written for: --talos-version's, else the oldest of the nodes running that minor."""
+    from talosbond.parsing.version import version_patch, version_tuple
+
+    if explicit:
+        return version_patch(explicit)
+    found = [version_patch(n.talos_version) for n in nodes
+             if n.talos_version and version_tuple(n.talos_version) == version]
+    known = [p for p in found if p is not None]
+    return min(known) if known and len(known) == len(found) else None
 
 
 def version_text(version: tuple[int, int]) -> str:
@@ -399,5 +412,6 @@ def make_plan(
         miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
         xmit_hash_policy=xmit_hash_policy, primary=primary, vlans=vlan_plans, addresses=checked, dhcp=dhcp,
         gateway=gateway, mtu=mtu, management_dhcp=keep_dhcp, notes=tuple(notes), options=extra,
+        patch=patch_release(talos_version, nodes, version),
         routes=tuple(routes),
     )

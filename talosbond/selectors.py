@@ -167,6 +167,11 @@ def multidoc_candidates(plan: BondPlan, nodes: Sequence[Node]) -> list[AliasCand
             out.append(("pattern alias on driver + PCI ID",
                         ((pattern, f"link.driver == {quote(driver)} && link.pciid == {quote(pci)}"),), names))
         out.append(("pattern alias on driver", ((pattern, f"link.driver == {quote(driver)}"),), names))
+    by_name = {plan.members[node.name] for node in nodes}
+    if len(by_name) == 1:
+        # Last resort, for cards already enslaved on a #13519 release: real link names need no alias.
+        out.append(("link names (no alias: the cards are bond members already, and this Talos sets no alias on "
+                    "them, siderolabs/talos#13519)", (), by_name.pop()))
     return out
 
 
@@ -188,7 +193,8 @@ def derive_multidoc(plan: BondPlan, nodes: Sequence[Node]) -> AliasChoice:
     tried: list[str] = []
     for strategy, aliases, links in multidoc_candidates(plan, nodes):
         view = _multidoc_view(plan, aliases, links)
-        proofs = [p for node in nodes for p in prove(view, node, plan.version, {plan.bond: plan.members[node.name]})]
+        proofs = [p for node in nodes
+                  for p in prove(view, node, plan.version, {plan.bond: plan.members[node.name]}, plan.patch)]
         if all(p.ok for p in proofs) and _alias_order_ok(links, proofs, plan):
             return AliasChoice(aliases, links, strategy, tuple(proofs))
         failing = next((p for p in proofs if not p.ok), None)

@@ -176,11 +176,19 @@ def resolve_legacy(bond: LegacyBond, links: Sequence[Link], state: str) -> State
     return StateResult(state, tuple(ordered), tuple(columns), tuple(members), {}, errors)
 
 
+def aliases_miss_enslaved(version: tuple[int, int], patch: int | None) -> bool:
+    """Talos 1.12.x and 1.13.0-1.13.4 set no alias on a link that is already a bond member (its alias
+    controller skipped links carrying link info; fixed in 1.13.5 and 1.14.0, siderolabs/talos#13519). An
+    unknown 1.13 patch release counts as affected."""
+    return version == (1, 12) or (version == (1, 13) and (patch is None or patch < 5))
+
+
 def resolve_aliases(
-    aliases: Sequence[AliasConfig], links: Sequence[Link], version: tuple[int, int]
+    aliases: Sequence[AliasConfig], links: Sequence[Link], version: tuple[int, int], skip_enslaved: bool = False
 ) -> tuple[dict[str, str], list[Column], list[str]]:
-    """LinkAliasConfig processing: link name -> alias, one column per config, and evaluation errors."""
-    physical = [x for x in links if x.physical]
+    """LinkAliasConfig processing: link name -> alias, one column per config, and evaluation errors.
+    `skip_enslaved`: the #13519 releases, where a link already in a bond gets no alias."""
+    physical = [x for x in links if x.physical and not (skip_enslaved and x.is_bond_member)]
     if version >= (1, 13):
         physical.sort(key=lambda x: _mac_key(x))
         configs = sorted(aliases, key=lambda a: a.name)
@@ -218,10 +226,11 @@ def _mac_key(link: Link) -> bytes:
 
 
 def resolve_multidoc(
-    bond: MultidocBond, aliases: Sequence[AliasConfig], links: Sequence[Link], version: tuple[int, int], state: str
+    bond: MultidocBond, aliases: Sequence[AliasConfig], links: Sequence[Link], version: tuple[int, int], state: str,
+    skip_enslaved: bool = False,
 ) -> StateResult:
     """BondConfig `links` resolved through aliases: real link names win, unknown names stay unresolved."""
-    assigned, columns, errors = resolve_aliases(aliases, links, version)
+    assigned, columns, errors = resolve_aliases(aliases, links, version, skip_enslaved)
     by_alias = {alias: name for name, alias in assigned.items()}
     names = {x.name for x in links}
     members: list[str] = []
@@ -235,7 +244,11 @@ def resolve_multidoc(
             missing.append(entry)
     all_errors = list(errors)
     if missing:
-        all_errors.append(f"no link or alias named {', '.join(missing)}: the bond is left without it")
+        why = ""
+        if skip_enslaved and any(x.is_bond_member for x in links):
+            why = (" (Talos 1.12.x and 1.13.0-1.13.4 set no alias on a card that is already a bond member, "
+                   "siderolabs/talos#13519)")
+        all_errors.append(f"no link or alias named {', '.join(missing)}: the bond is left without it{why}")
     return StateResult(state, tuple(sorted(links, key=lambda x: x.name)), tuple(columns), tuple(members), assigned,
                        tuple(all_errors))
 
@@ -254,10 +267,23 @@ def vlans_of(view: ConfigView, bond_name: str, version: tuple[int, int]) -> list
     return out
 
 
+def _patch_of(node: Node, version: tuple[int, int]) -> int | None:
+    from talosbond.parsing.version import version_patch, version_tuple
+
+    try:
+        same = bool(node.talos_version) and version_tuple(node.talos_version) == version
+    except ValueError:
+        return None
+    return version_patch(node.talos_version) if same else None
+
+
 def prove(
-    view: ConfigView, node: Node, version: tuple[int, int], expected: dict[str, tuple[str, ...]] | None = None
+    view: ConfigView, node: Node, version: tuple[int, int], expected: dict[str, tuple[str, ...]] | None = None,
+    patch: int | None = None,
 ) -> list[NodeProof]:
-    """Every bond of a config, resolved on one node before and after it forms."""
+    """Every bond of a config, resolved on one node before and after it forms. `patch` is the target's patch
+    release when known (else the node's, when it runs the target minor): it decides #13519."""
+    skip = aliases_miss_enslaved(version, patch if patch is not None else _patch_of(node, version))
     proofs: list[NodeProof] = []
     for legacy in view.legacy_bonds:
         before = resolve_legacy(legacy, node.links, "before")
@@ -266,7 +292,7 @@ def prove(
         after = resolve_legacy(legacy, after_links, "after")
         proofs.append(NodeProof(node.name, legacy.name, (expected or {}).get(legacy.name), before, after))
     for bond in view.bonds:
-        before = resolve_multidoc(bond, view.aliases, node.links, version, "before")
+        before = resolve_multidoc(bond, view.aliases, node.links, version, "before", skip)
         vlans = vlans_of(view, bond.name, version)
         after_links = predict_after(node, bond.name, physical_members(before.members, node), vlans)
         after = resolve_multidoc(bond, view.aliases, after_links, version, "after")

@@ -77,3 +77,14 @@ def test_when_it_cannot_tell_it_refuses_with_tb013_naming_the_flags(tmp_path: Pa
     assert "TB013" in result.out + result.err
     assert "--dhcp" in result.err and "--address" in result.err
     assert result.out == "" or "TB013" in result.out  # no patch is printed
+
+
+def test_tb013_runs_on_a_multi_document_patch(tmp_path: Path) -> None:
+    text = _patch(SEED, "--talos-version", "1.12")
+    stripped = tmp_path / "no-address.yaml"  # the same bond, without the address talosbond carried over
+    stripped.write_text(text.split("addresses:")[0])
+    result = run("lint", str(stripped), "--from", str(SEED), "--talos-version", "1.12")
+    assert result.code == 1 and "TB013" in result.out
+    kept = tmp_path / "kept.yaml"
+    kept.write_text(text)
+    assert run("lint", str(kept), "--from", str(SEED), "--talos-version", "1.12").code == 0

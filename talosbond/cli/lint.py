@@ -38,8 +38,11 @@ def lint(
     version = version_of(talos_version, found)
     texts = [(path, read_file(path)) for path in files]
     problems = []
+    from talosbond.parsing.version import version_patch
+
+    patch = version_patch(talos_version) if talos_version else None
     for path, text in texts:
-        problems.extend(lint_text(text, path, found, version, settings))
+        problems.extend(lint_text(text, path, found, version, settings, patch))
     if output is TextOrJson.json:
         sys.stdout.write(to_json(problems_json(problems)))
     else:

@@ -27,6 +27,7 @@ class LintContext:
     nodes: Sequence[Node] = ()
     version: tuple[int, int] | None = None
     _proofs: dict[str, list[NodeProof]] = field(default_factory=dict)
+    patch: int | None = None  # the target's patch release, when known (siderolabs/talos#13519)
 
     @property
     def effective_version(self) -> tuple[int, int]:
@@ -37,7 +38,7 @@ class LintContext:
     def proofs(self, node: Node) -> list[NodeProof]:
         """Every bond of the file resolved on `node`, before and after it forms (computed once)."""
         if node.name not in self._proofs:
-            self._proofs[node.name] = prove(self.view, node, self.effective_version)
+            self._proofs[node.name] = prove(self.view, node, self.effective_version, patch=self.patch)
         return self._proofs[node.name]
 
     def problem(self, message: str, path: str = "", node: str = "", fix: Fix | None = None,
@@ -61,22 +62,22 @@ def find_rule(code: str) -> Rule | None:
 
 
 def lint_view(view: ConfigView, nodes: Sequence[Node] = (), version: tuple[int, int] | None = None,
-              settings: Settings | None = None) -> list[Problem]:
+              settings: Settings | None = None, patch: int | None = None) -> list[Problem]:
     """Run every enabled rule that applies; problems sorted errors first, then by code."""
-    ctx = LintContext(view, nodes, version)
+    ctx = LintContext(view, nodes, version, patch=patch)
     found = run_rules(all_rules(), ctx, settings or Settings(), lambda rule: rule.needs_links and not nodes)
     return by_level(found)
 
 
 def lint_text(
     text: str, filename: str, nodes: Sequence[Node] = (), talos_version: tuple[int, int] | None = None,
-    settings: Settings | None = None,
+    settings: Settings | None = None, patch: int | None = None,
 ) -> list[Problem]:
     """Lint a config or patch given as text (raises `ParseError` on bad YAML); inline
     `# talosbond: disable=...` comments are honoured."""
     from talosbond.suppression import apply_suppressions
 
-    problems = lint_view(read_config(text, filename), nodes, talos_version, settings)
+    problems = lint_view(read_config(text, filename), nodes, talos_version, settings, patch)
     return list(apply_suppressions(problems, text, {r.code: r.name for r in all_rules()}))
 
 

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from talosbond.config import NETWORK_KINDS
 from talosbond.lint import LintContext
-from talosbond.model import Problem
+from talosbond.model import Node, Problem
 from talosbond.ranking import rank_node
 
 CODE = "TB013"
@@ -38,7 +38,27 @@ def _addressed(ctx: LintContext) -> set[str]:
         kind = doc.get("kind")
         if kind in ("DHCPv4Config", "DHCPv6Config") or (kind in NETWORK_KINDS and doc.get("addresses")):
             names.add(str(doc.get("name")))
+    names |= {str(d.get("interface")) for _, d in ctx.view.legacy_devices
+              if d.get("$patch") != "delete" and (d.get("dhcp") or d.get("addresses") or d.get("cidr"))}
     return names
+
+
+def _kept_by_node(ctx: LintContext, node: Node) -> set[str]:
+    """Links the node's config keeps addressed (legacy entries with addresses or DHCP) once this patch is
+    merged into it (talosctl's merge, modelled): a patch does not strip what it does not touch."""
+    from talosbond.errors import ParseError
+    from talosbond.merge import MergeError, apply_patches, load_docs, parse_strategic
+    from talosbond.replace import legacy_interfaces
+
+    if not node.machineconfig or any("version" in d and "machine" in d for d in ctx.view.documents):
+        return set()
+    try:
+        current = load_docs(node.machineconfig, f"{node.name} machine config")
+        merged = apply_patches(current, [parse_strategic(list(ctx.view.documents))], ctx.effective_version)
+    except (MergeError, ParseError):
+        return set()
+    return {str(i.get("interface")) for i in legacy_interfaces(merged)
+            if i.get("dhcp") or i.get("addresses") or i.get("cidr")}
 
 
 def _legacy_keeps_node(ctx: LintContext, bond_name: str, node_name: str) -> bool:
@@ -107,7 +127,7 @@ def check(ctx: LintContext) -> Iterator[Problem]:
                                     if d.get("parent") == p.bond)
             carriers.update(alias for link, alias in (proofs[0].before.aliases.items() if proofs else ())
                             if link == mgmt)
-            if carriers & addressed:
+            if carriers & (addressed | _kept_by_node(ctx, node)):
                 reachable = True
         if ranking.management and not reachable:
             yield ctx.problem(f"the management link ({', '.join(ranking.management)}) gets no address: "

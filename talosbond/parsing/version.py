@@ -30,3 +30,9 @@ def version_tuple(tag: str) -> tuple[int, int]:
     if match is None:
         raise ValueError(f"not a Talos version: {tag!r}")
     return int(match.group(1)), int(match.group(2))
+
+
+def version_patch(tag: str) -> int | None:
+    """`v1.13.4` -> 4; `1.13` -> None (the patch release is not known)."""
+    match = _TAG.match(tag.strip())
+    return int(match.group(3)) if match is not None and match.group(3) is not None else None

@@ -56,7 +56,7 @@ def render_patch(plan: BondPlan, nodes: Sequence[Node], per_member: bool = False
     view = read_config(dump_yaml(documents), "<patch>")
     proofs: list[NodeProof] = []
     for node in nodes:
-        node_proofs = prove(view, node, plan.version, {plan.bond: plan.members[node.name]})
+        node_proofs = prove(view, node, plan.version, {plan.bond: plan.members[node.name]}, plan.patch)
         failing = [p for p in node_proofs if not p.ok]
         if failing:  # derive_* proved the same selectors; this guards the renderer itself
             raise TalosbondError(f"{node.name}: the rendered patch does not prove: {failing[0].problems()[0]}")
@@ -118,7 +118,7 @@ def prove_merged(documents: list[dict[str, Any]], current: list[Any], plan: Bond
     for mbond in multidoc:
         if len(mbond.links) != len(set(mbond.links)):
             problems.append(f"BondConfig {plan.bond} lists a link twice")
-    for proof in prove(view, node, plan.version, {plan.bond: plan.members[node.name]}):
+    for proof in prove(view, node, plan.version, {plan.bond: plan.members[node.name]}, plan.patch):
         problems += proof.problems() if proof.bond == plan.bond else []
     if problems:
         raise TalosbondError(f"{node.name}: merged onto its current config, the patch would leave: {problems[0]}",
