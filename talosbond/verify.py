@@ -12,7 +12,7 @@ Pure functions: no I/O here. The CLI and `apply` fetch the texts and pass them i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from talosbond.model import BondMember, BondStatus, LacpPdu, Link, Node, NodeError
@@ -115,6 +115,11 @@ class _Ctx:
         return self.status.mode == "802.3ad"
 
     @property
+    def arp(self) -> bool:
+        """ARP monitoring: the kernel then judges members by ARP replies, not by their carrier."""
+        return bool(self.status.arp_interval) and not self.status.miimon
+
+    @property
     def up_members(self) -> list[BondMember]:
         return [m for m in self.status.members if m.mii_status == "up"]
 
@@ -179,24 +184,71 @@ def _bond_down(ctx: _Ctx) -> Iterator[HealthProblem]:
 
 @rule("TB102", "member-down", "error")
 def _member_down(ctx: _Ctx) -> Iterator[HealthProblem]:
-    """A member's link is not up (`down`, or `going down`/`going back` while updelay/downdelay run). The
-    bond sends nothing over it: 802.3ad runs on fewer ports, active-backup has no failover left."""
+    """A member's link is not up. `down`: the bond sends nothing over it (802.3ad runs on fewer ports,
+    active-backup has no failover left). `going down`: its carrier is gone but downdelay has not run out, so
+    the bond still uses it and what it sends there is lost; an active-backup bond's active member stays active
+    and the whole bond loses traffic until the delay ends. `going back`: carrier is back but updelay has not
+    run out, so it carries nothing yet. Under ARP monitoring `down` means no ARP reply came back through it,
+    which blames the ARP target as much as the cable (its carrier may be up)."""
     for member in ctx.status.members:
         if member.mii_status == "up":
             continue
-        if ctx.lacp:
-            effect = "the aggregate runs on fewer ports (less bandwidth, no redundancy)"
-        elif ctx.status.mode in PRIMARY_MODES:
-            others = [m.name for m in ctx.up_members]
-            effect = (f"the bond runs on {', '.join(others)} alone, with nothing left to fail over to" if others
-                      else "there is no other link to fail over to")
-        else:
-            effect = "the bond sends nothing over it"
-        yield HealthProblem(
-            "TB102", "error", f"member {member.name} is {member.mii_status} (MII): {effect}",
-            f"the cable or transceiver of {member.name} and its switch port (admin up, not err-disabled, "
-            "same speed)", member.name,
-        )
+        yield HealthProblem("TB102", "error", f"member {member.name} is {member.mii_status} "
+                            f"({'ARP monitor' if ctx.arp else 'MII'}): {_down_effect(ctx, member)}",
+                            _down_check(ctx, member), member.name)
+
+
+def _down_effect(ctx: _Ctx, member: BondMember) -> str:
+    status = ctx.status
+    others = [m.name for m in ctx.up_members]
+    alone = (f"the bond runs on {', '.join(others)} alone, with nothing left to fail over to" if others
+             else "there is no other link to fail over to")
+    if member.mii_status == "going down":
+        delay = f"downdelay ({status.downdelay} ms)"
+        if status.mode in PRIMARY_MODES and member.name == status.active_member:
+            return (f"its carrier is gone but the {delay} has not run out, so it is still the active member: the "
+                    f"bond sends into a dead link and loses its traffic until the delay ends"
+                    + (f" and {', '.join(others)} takes over" if others else ""))
+        if status.mode in PRIMARY_MODES:
+            return f"its carrier is gone and the {delay} is running; it carries no traffic, so {alone}"
+        return (f"its carrier is gone but the {delay} has not run out, so the bond still sends its share over it "
+                "and that traffic is lost until the delay ends")
+    if member.mii_status == "going back":
+        return (f"its carrier is back but the updelay ({status.updelay} ms) has not run out, so it carries nothing "
+                "yet" + (f"; {alone}" if status.mode in PRIMARY_MODES else ""))
+    if ctx.arp:
+        return (f"no ARP reply from {_arp_targets(ctx)} came back through it, so the bond does not use it"
+                + _carrier_note(ctx, member) + (f"; {alone}" if status.mode in PRIMARY_MODES else ""))
+    if ctx.lacp:
+        return "the aggregate runs on fewer ports (less bandwidth, no redundancy)"
+    if status.mode in PRIMARY_MODES:
+        return alone
+    return "the bond sends nothing over it"
+
+
+def _down_check(ctx: _Ctx, member: BondMember) -> str:
+    if member.mii_status == "going down" and ctx.status.downdelay >= 10 * max(ctx.status.miimon, 1):
+        return (f"the cable or switch port of {member.name}; and the downdelay: {ctx.status.downdelay} ms of lost "
+                "traffic on every failure is long (a few times miimon, e.g. 200 ms, is usual)")
+    if ctx.arp:
+        return (f"that {_arp_targets(ctx)} answers ARP on the bond's network (a gateway on that L2 segment), the "
+                f"switch port of {member.name}, and arp_validate")
+    return (f"the cable or transceiver of {member.name} and its switch port (admin up, not err-disabled, same "
+            "speed)")
+
+
+def _arp_targets(ctx: _Ctx) -> str:
+    return ", ".join(ctx.status.arp_targets) or "the ARP target"
+
+
+def _carrier_note(ctx: _Ctx, member: BondMember) -> str:
+    """What Talos's LinkStatus says of the member's carrier, which the ARP monitor does not look at."""
+    link = next((x for x in ctx.member_links if x.name == member.name), None)
+    if link is None:
+        return ""
+    if link.link_state:
+        return " (its carrier is up: the cable is fine, the ARP target is not answering)"
+    return " (and its carrier is down)"
 
 
 @rule("TB103", "member-missing", "error")
@@ -390,26 +442,38 @@ def _lacp_port_state(ctx: _Ctx) -> Iterator[HealthProblem]:
 
 @rule("TB110", "link-failures", "warning")
 def _link_failures(ctx: _Ctx) -> Iterator[HealthProblem]:
-    """A member's `Link Failure Count` is not zero: its carrier dropped since it was enslaved. A warning
-    for a past failure; an error when the count rose between two reads (the link flaps now)."""
+    """A member's `Link Failure Count` is not zero: the bond declared it down since it was enslaved. Under MII
+    monitoring that is a carrier drop; under ARP monitoring it is an ARP reply that did not come back (the
+    target, not the cable, unless the carrier dropped too). A warning for a past failure; an error when the
+    count rose between two reads (it fails now)."""
     for member in ctx.status.members:
         count = member.link_failure_count
         prior = ctx.before(member.name)
+        what = (f"the ARP monitor declared it down (no reply from {_arp_targets(ctx)})" if ctx.arp
+                else "its carrier dropped")
         if prior is not None and count > prior.link_failure_count:
             yield HealthProblem(
                 "TB110", "error",
                 f"{member.name}: link failure count rose from {prior.link_failure_count} to {count} between reads: "
-                "the link is flapping now, and each flap drops traffic and (802.3ad) restarts LACP on it",
-                f"the cable/optics of {member.name}, the switch port's error counters and speed/duplex "
-                "negotiation", member.name,
+                f"{what} again and again, and each time the bond stops sending over it"
+                + (_carrier_note(ctx, member) if ctx.arp else
+                   ": the link is flapping now" + (" and LACP restarts on it" if ctx.lacp else "")),
+                _flap_check(ctx, member), member.name,
             )
         elif count > 0:
             yield HealthProblem(
                 "TB110", "warning",
-                f"{member.name}: link failure count {count}: its carrier dropped {count} time(s) since it was "
-                "enslaved; if it keeps rising the link flaps",
-                f"the cable/optics of {member.name} and the switch port's error counters", member.name,
+                f"{member.name}: link failure count {count}: {what} {count} time(s) since it was enslaved; if it "
+                "keeps rising the link flaps",
+                _flap_check(ctx, member), member.name,
             )
+
+
+def _flap_check(ctx: _Ctx, member: BondMember) -> str:
+    if ctx.arp:
+        return (f"that {_arp_targets(ctx)} answers ARP reliably from the bond's network (ARP monitoring needs a "
+                f"target that always replies), then the cable of {member.name}")
+    return f"the cable/optics of {member.name}, the switch port's error counters and speed/duplex negotiation"
 
 
 @rule("TB111", "speed-duplex-mismatch", "error")
@@ -673,6 +737,13 @@ class NodeVerdict:
     bonds: tuple[BondHealth, ...]
     errors: tuple[NodeError, ...] = ()
     notes: tuple[str, ...] = ()
+    # Findings from Talos's controller-runtime log that concern no verified bond (an alias, a bond Talos never
+    # created); the ones about a verified bond are among that bond's problems.
+    log_problems: tuple[HealthProblem, ...] = ()
+
+    @property
+    def healthy(self) -> bool:
+        return all(b.healthy for b in self.bonds) and not any(p.level == "error" for p in self.log_problems)
 
 
 def verify_node(
@@ -682,68 +753,139 @@ def verify_node(
     origins: dict[str, str] | None = None,
     previous: dict[str, BondStatus] | None = None,
     missing_hint: str = "",
+    later: dict[str, str] | None = None,
+    log: str | None = None,
 ) -> NodeVerdict:
     """Parse and verify the bonds of one node (`bonds`, or every bond link it has).
 
     A bond whose /proc/net/bonding text is absent or does not parse becomes a `NodeError` (could not
-    read); the node's other bonds are still verified.
+    read); the node's other bonds are still verified. `later` holds second reads of the bonding files
+    (a capture's `bonding/<bond>.later.txt`): the bond is judged on the later read, with the first one as
+    the earlier read, as `verify --interval` does live. `log` is the node's controller-runtime log: Talos's
+    own bond errors in it become problems of the bond they concern (or of the node).
     """
-    from talosbond.errors import ParseError
-    from talosbond.parsing.bonding import parse_bonding
-    from talosbond.parsing.version import version_tuple
-
     origins = origins or {}
     errors: list[NodeError] = []
     notes: list[str] = []
-    if bonds:
-        names = list(dict.fromkeys(bonds))
-    else:
-        candidates = [x.name for x in bond_links(node)]
-        candidates += [name for name in node.bonding if name not in candidates]
-        defined = _config_bonds(config)
-        names = [name for name in candidates if name in defined or _in_use(node, name)]
-        for name in candidates:
-            if name not in names:
-                notes.append(f"{node.name}: {name} has no members and is down (the bonding driver's default "
-                             f"bond?); not verified (pass --bond {name} to check it)")
+    names = _names_to_verify(node, bonds, config, notes)
+    version = _node_version(node)
+    traced: list[tuple[str, HealthProblem]] = []
+    if log is not None:
+        traced = _log_problems(node, config, version, log, origins.get("controller_log", "controller-runtime log"),
+                               errors)
     if not names:
         errors.append(NodeError(node.name, "no bond in use on this node", "pass --bond NAME to check one anyway"))
-        return NodeVerdict(node.name, (), tuple(errors), tuple(notes))
-    try:
-        version = version_tuple(node.talos_version) if node.talos_version else (1, 14)
-    except ValueError:
-        version = (1, 14)
     results: list[BondHealth] = []
     for name in names:
-        text = node.bonding.get(name)
-        origin = origins.get(f"bonding/{name}", f"/proc/net/bonding/{name}")
-        if text is None:
-            link = node.link(name)
-            what = f"no /proc/net/bonding/{name} was read" + ("" if link is None or link.kind == "bond" else
-                                                                f" ({name} is a {link.kind or link.type} link)")
-            errors.append(NodeError(node.name, what, missing_hint))
-            continue
+        health = _verify_one(node, name, config, origins, (previous or {}).get(name), (later or {}).get(name),
+                             version, missing_hint, errors, notes)
+        if health is not None:
+            results.append(_with_log(health, [p for bond, p in traced if bond == name]))
+    verified = {h.name for h in results}
+    rest = tuple(p for bond, p in traced if bond not in verified)
+    return NodeVerdict(node.name, tuple(results), tuple(errors), tuple(notes), rest)
+
+
+def _node_version(node: Node) -> tuple[int, int]:
+    from talosbond.parsing.version import version_tuple
+
+    try:
+        return version_tuple(node.talos_version) if node.talos_version else (1, 14)
+    except ValueError:
+        return (1, 14)
+
+
+def _names_to_verify(node: Node, bonds: Sequence[str], config: ConfigText | None, notes: list[str]) -> list[str]:
+    if bonds:
+        return list(dict.fromkeys(bonds))
+    candidates = [x.name for x in bond_links(node)]
+    candidates += [name for name in node.bonding if name not in candidates]
+    defined = _config_bonds(config)
+    names = [name for name in candidates if name in defined or _in_use(node, name)]
+    for name in candidates:
+        if name not in names:
+            notes.append(f"{node.name}: {name} has no members and is down (the bonding driver's default "
+                         f"bond?); not verified (pass --bond {name} to check it)")
+    return names
+
+
+def _verify_one(
+    node: Node, name: str, config: ConfigText | None, origins: dict[str, str], previous: BondStatus | None,
+    later: str | None, version: tuple[int, int], missing_hint: str, errors: list[NodeError], notes: list[str],
+) -> BondHealth | None:
+    """One bond's verdict, or None after adding to `errors` why it could not be read."""
+    from talosbond.errors import ParseError
+    from talosbond.parsing.bonding import parse_bonding
+
+    text = node.bonding.get(name)
+    origin = origins.get(f"bonding/{name}", f"/proc/net/bonding/{name}")
+    if text is None:
+        link = node.link(name)
+        what = f"no /proc/net/bonding/{name} was read" + ("" if link is None or link.kind == "bond" else
+                                                            f" ({name} is a {link.kind or link.type} link)")
+        errors.append(NodeError(node.name, what, missing_hint))
+        return None
+    try:
+        status = parse_bonding(text, name, origin)
+        if later is not None:
+            previous = status
+            status = parse_bonding(later, name, origins.get(f"bonding/{name}.later", f"{origin} (later read)"))
+    except ParseError as exc:
+        errors.append(NodeError(node.name, exc.message, exc.hint))
+        return None
+    link = node.link(name)
+    expected: Expected | None = None
+    if config is not None:
         try:
-            status = parse_bonding(text, name, origin)
+            expected = expected_from_config(config.text, config.filename, config.source, name, node, version)
         except ParseError as exc:
             errors.append(NodeError(node.name, exc.message, exc.hint))
-            continue
-        link = node.link(name)
-        expected: Expected | None = None
-        if config is not None:
-            try:
-                expected = expected_from_config(config.text, config.filename, config.source, name, node, version)
-            except ParseError as exc:
-                errors.append(NodeError(node.name, exc.message, exc.hint))
-                continue
-            if expected is None:
-                notes.append(f"{node.name}: {config.source} does not define {name}; members and settings are not "
-                             "compared with a config")
-            else:
-                notes.extend(f"{node.name}: {config.source}: {note}" for note in expected.notes)
-        results.append(verify_bond(node.name, status, link, member_links_of(node, link), expected,
-                                   (previous or {}).get(name)))
-    return NodeVerdict(node.name, tuple(results), tuple(errors), tuple(notes))
+            return None
+        if expected is None:
+            notes.append(f"{node.name}: {config.source} does not define {name}; members and settings are not "
+                         "compared with a config")
+        else:
+            notes.extend(f"{node.name}: {config.source}: {note}" for note in expected.notes)
+    return verify_bond(node.name, status, link, member_links_of(node, link), expected, previous)
+
+
+def _log_problems(
+    node: Node, config: ConfigText | None, version: tuple[int, int], log: str, origin: str, errors: list[NodeError]
+) -> list[tuple[str, HealthProblem]]:
+    """(bond, problem) for each bond error Talos logged; a log that is not one becomes a `NodeError`."""
+    from talosbond.config import ConfigView, read_config
+    from talosbond.errors import ParseError
+    from talosbond.logtrace import TraceContext, trace_log
+    from talosbond.parsing.talos_log import parse_controller_log
+
+    try:
+        parsed = parse_controller_log(log, origin)
+    except ParseError as exc:
+        errors.append(NodeError(node.name, exc.message, exc.hint))
+        return []
+    view: ConfigView | None = None
+    if config is not None:
+        try:
+            view = read_config(config.text, config.filename)
+        except ParseError:
+            view = None  # the bond checks report the bad config
+    ctx = TraceContext(node, view, version, config.source if config is not None else "the machine config")
+    return [(t.bond, trace_problem(t)) for t in trace_log(parsed, ctx)]
+
+
+def trace_problem(trace: Any) -> HealthProblem:
+    """A log finding as a health problem: the message says how often Talos logged it."""
+    seen = f"logged {trace.count} times, last {trace.last_time}" if trace.count > 1 else "logged once"
+    where = f"controller-runtime log line {trace.first_line}"
+    return HealthProblem(trace.code, trace.level, f"{trace.message} ({seen}; {where})", trace.check)
+
+
+def _with_log(health: BondHealth, problems: Sequence[HealthProblem]) -> BondHealth:
+    if not problems:
+        return health
+    order = {"error": 0, "warning": 1}
+    merged = sorted([*health.problems, *problems], key=lambda p: (order.get(p.level, 2), p.code))
+    return replace(health, problems=tuple(merged))
 
 
 def _config_bonds(config: ConfigText | None) -> set[str]:
