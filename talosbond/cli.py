@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start
     from talosbond.api import Discovery
     from talosbond.model import Node, NodeError, Problem
     from talosbond.ranking import Ranking
+    from talosbond.rules import Settings
     from talosbond.sources import Connection
 
 app = typer.Typer(
@@ -93,6 +94,26 @@ FromOpt = Annotated[
         help="Read a capture directory (one node, or a folder of node folders) instead of nodes.",
     ),
 ]
+# Which rules run and at what level (lint and verify); on top of .talosbond.yaml / [tool.talosbond].
+SelectOpt = Annotated[list[str] | None, typer.Option(
+    "--select", metavar="CODES", help="Run only these rules (codes, prefixes like TB0, or names; comma lists).")]
+IgnoreOpt = Annotated[list[str] | None, typer.Option("--ignore", metavar="CODES", help="Skip these rules.")]
+LevelOpt = Annotated[list[str] | None, typer.Option(
+    "--level", metavar="CODE=LEVEL", help="Report a rule at another level: error, warning or info.")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", metavar="FILE", help="Settings file (default: .talosbond.yaml or pyproject.toml [tool.talosbond], "
+    "from the current directory upward).")]
+
+
+def _rule_settings(select: list[str] | None, ignore: list[str] | None, level: list[str] | None,
+                   config: str | None) -> Settings:
+    from pathlib import Path
+
+    from talosbond.rules import cli_settings, merge_settings
+    from talosbond.sources.settings import find_settings, read_settings_file
+
+    base = read_settings_file(Path(config)) if config else find_settings(Path.cwd())
+    return merge_settings(base, cli_settings(select or (), ignore or (), level or ()))
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
@@ -450,6 +471,10 @@ def lint(
     from_dir: FromOpt = None,
     talos_version: TalosVersionOpt = None,
     output: Annotated[TextOrJson, typer.Option("-o", "--output", help="text or json (stdout).")] = TextOrJson.text,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    level: LevelOpt = None,
+    settings_file: ConfigOpt = None,
 ) -> None:
     """Find the pitfalls in bond configs: selectors that catch the bond's own VLAN, aliases that match
     several cards, options Talos refuses, and more (see `talosbond rules`). With -n or --from the selectors
@@ -462,13 +487,14 @@ def lint(
         from talosbond.lint import lint_text, problems_json
         from talosbond.output import print_node_errors, print_problems_to, to_json
 
+        settings = _rule_settings(select, ignore, level, settings_file)
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
         found, failed = _optional_nodes(conn)
         version = _target_version(talos_version, found)
         texts = [(path, _read_file(path)) for path in files]
         problems = []
         for path, text in texts:
-            problems.extend(lint_text(text, path, found, version))
+            problems.extend(lint_text(text, path, found, version, settings))
         if output is TextOrJson.json:
             sys.stdout.write(to_json(problems_json(problems)))
         else:
@@ -529,29 +555,16 @@ def rules(code: Annotated[str | None, typer.Argument(help="A rule code (TB001) o
     """List the lint rules, or show one with its failing and passing examples."""
 
     def body() -> int:
-        from talosbond.lint import all_rules, find_rule
-        from talosbond.verify import RULES as HEALTH_RULES
-        from talosbond.verify import find_health_rule
+        from talosbond.output import print_rule, print_rules
+        from talosbond.rules import catalogue, find_rule
 
         if code is None:
-            sys.stdout.write("lint rules (talosbond lint, patch):\n")
-            for rule in all_rules():
-                summary = rule.doc.splitlines()[0] if rule.doc else ""
-                sys.stdout.write(f"  {rule.code}  {rule.level:<7}  {rule.name:<26} {summary}\n")
-            sys.stdout.write("\nbond health rules (talosbond verify, apply):\n")
-            for health in sorted(HEALTH_RULES, key=lambda r: r.code):
-                summary = health.doc.split(". ")[0].rstrip(".") + "." if health.doc else ""
-                sys.stdout.write(f"  {health.code}  {health.level:<7}  {health.name:<26} {summary}\n")
+            print_rules(catalogue())
             return 0
         found = find_rule(code)
-        if found is not None:
-            needs = " (needs links: -n or --from)" if found.needs_links else ""
-            sys.stdout.write(f"{found.code} {found.name} [{found.level}]{needs}\n\n{found.doc}\n")
-            return 0
-        health_rule = find_health_rule(code)
-        if health_rule is None:
+        if found is None:
             raise UsageError(f"no rule {code!r}", "`talosbond rules` lists them")
-        sys.stdout.write(f"{health_rule.code} {health_rule.name} [{health_rule.level}]\n\n{health_rule.doc}\n")
+        print_rule(found)
         return 0
 
     raise typer.Exit(guarded(body))
@@ -669,6 +682,10 @@ def verify(
     ] = TextOrJson.text,
     interval: Annotated[float, typer.Option("--interval", metavar="SECONDS", help="Live nodes: read twice, SECONDS "
                                             "apart, to catch link-failure and churn counts rising.")] = 0.0,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    level: LevelOpt = None,
+    settings_file: ConfigOpt = None,
 ) -> None:
     """Check the health of bonds from /proc/net/bonding: members up, LACP partner and aggregator, port
     state bits, churn, link failures, speeds, failover, and the running settings against the config and
@@ -690,6 +707,7 @@ def verify(
 
         if interval < 0:
             raise UsageError("--interval must be 0 or more seconds")
+        settings = _rule_settings(select, ignore, level, settings_file)
         if interval and from_dir is not None:
             raise UsageError("--interval reads live nodes twice; a capture holds one read", "drop --interval")
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir, want_bonding=True)
@@ -719,7 +737,8 @@ def verify(
             else:
                 hint = ""
             previous = _statuses(earlier, node.name)
-            verdict = verify_node(node, _split(bond), node_config, raw.origins if raw else None, previous, hint)
+            verdict = verify_node(node, _split(bond), node_config, raw.origins if raw else None, previous, hint,
+                                  settings)
             verdicts.append(verdict)
             errors.extend(verdict.errors)
             notes.extend(verdict.notes)

@@ -29,7 +29,7 @@ class Trace:
     (`check`). `bond` is the bond it concerns ("" when the log does not tell)."""
 
     code: str
-    level: str
+    level: str  # "" for the rule's own level; set where it depends on what was found
     message: str
     check: str
     bond: str = ""
@@ -37,6 +37,12 @@ class Trace:
     count: int = 1
     first_line: int = 0
     last_time: str = ""
+
+    @property
+    def text(self) -> str:
+        """The message with how often Talos logged it and where."""
+        seen = f"logged {self.count} times, last {self.last_time}" if self.count > 1 else "logged once"
+        return f"{self.message} ({seen}; controller-runtime log line {self.first_line})"
 
 
 @dataclass(frozen=True)
@@ -50,88 +56,6 @@ class TraceContext:
     source: str = "the machine config"
 
 
-@dataclass(frozen=True)
-class LogRule:
-    """A log rule's code, name, level and documentation (`talosbond rules TB117`)."""
-
-    code: str
-    name: str
-    level: str
-    doc: str
-
-
-LOG_RULES: tuple[LogRule, ...] = (
-    LogRule("TB117", "vlan-caught-by-bond-selector", "error",
-            "Talos logs `error enslaving/unslaving link \"bond0.87\" under \"bond0\": ... device or resource busy`: "
-            "a legacy bond selector also matches a VLAN on the bond (the VLAN carries the bond's MAC), so Talos "
-            "tries to enslave the VLAN into its own parent and the kernel refuses, forever. Failing: "
-            "`deviceSelectors: [{hardwareAddr: \"10:e7:c6:16:*\"}]` with VLAN 87. Passing: the same selector with "
-            "`driver: e1000e` (or `physical: true`, or `permanentAddr` instead of `hardwareAddr`)."),
-    LogRule("TB118", "enslave-refused", "error",
-            "Talos logs `error enslaving/unslaving link` (or `error bring down link ... before enslaving`) for a "
-            "link that is not a VLAN of the bond: the kernel refuses that card in the bond (it already belongs to "
-            "another bond or bridge, its driver cannot be enslaved, or it vanished). The bond runs without it. "
-            "Failing: two bonds whose selectors both match enp1s0. Passing: each card selected by one bond."),
-    LogRule("TB119", "alias-matches-several", "error",
-            "Talos logs `link selector matched multiple links, skipping`: a LinkAliasConfig with a fixed name "
-            "matched more than one physical link, so Talos set that alias on none, and a BondConfig listing the "
-            "alias lacks that member. Failing: `selector: {match: link.driver == \"e1000e\"}` on a node with two "
-            "e1000e cards. Passing: `mac(link.permanent_addr) == \"10:e7:c6:16:5a:3c\"` (one card)."),
-    LogRule("TB120", "alias-already-taken", "warning",
-            "Talos logs `link already has an alias, skipping`: two LinkAliasConfigs match the same card; the first "
-            "(by name on 1.13+) keeps it and the other alias is set on no link. An error when a bond lists the "
-            "alias that lost. Failing: aliases `net0` and `uplink` both matching enp1s0. Passing: selectors that "
-            "each match a different card."),
-    LogRule("TB121", "bond-selectors-match-nothing", "error",
-            "Talos logs `failed to select interfaces for a bond device` (`no matching network device for defined "
-            "bond selectors`): none of a legacy bond's deviceSelectors matched a link, so Talos dropped the whole "
-            "interface entry: no bond, no VLANs, no addresses. Failing: `hardwareAddr: \"10:e7:c6:17:*\"` when the "
-            "cards are 10:e7:c6:16:*. Passing: a selector that matches the cards (`talosbond explain`)."),
-    LogRule("TB122", "device-selector-matches-nothing", "warning",
-            "Talos logs `failed to select an interface for a device`: an interface's `deviceSelector` matched no "
-            "link, so that entry (its addresses, VLANs, routes) is not applied. Failing: `deviceSelector: {driver: "
-            "ixgbe}` on a node without ixgbe. Passing: a selector for a card the node has."),
-    LogRule("TB123", "bond-settings-refused", "error",
-            "Talos logs `error updating bond settings for \"bond0\"`: the kernel refused the bond options from the "
-            "config (an option the mode does not take, a value out of range). Talos brings the bond down and "
-            "releases its members before each try, so the bond keeps dropping. Failing: options the kernel "
-            "rejects for the mode. Passing: options valid for the mode (`talosbond lint`)."),
-    LogRule("TB124", "link-create-failed", "error",
-            "Talos logs `error creating logical link`: the kernel refused to create the bond or VLAN (a name "
-            "longer than 15 bytes, a missing kernel module, a VLAN ID or option it rejects). Nothing is built on "
-            "it. Failing: a VLAN named `bond-uplink0.1087`. Passing: names of at most 15 bytes."),
-    LogRule("TB125", "bond-config-unreadable", "error",
-            "Talos logs `error parsing bond config`: Talos could not turn the bond's options in the machine config "
-            "into settings (an unknown mode, hash policy or LACP rate name), so the bond does not get the options "
-            "the config asks for. Failing: `mode: lacp`. Passing: `mode: 802.3ad`."),
-    LogRule("TB126", "bond-netlink-undecodable", "warning",
-            "Talos logs that it cannot decode or encode the kernel's bond or VLAN attributes (`error parsing bond "
-            "attributes`, `failure decoding bond attributes`, `error decoding VLAN properties`): Talos and the "
-            "kernel disagree on the netlink format, so Talos cannot compare or update the settings. A Talos bug "
-            "or mismatch: report it with the line. Failing: a kernel newer than the Talos release knows. Passing: "
-            "the kernel Talos ships."),
-    LogRule("TB127", "link-definitions-conflict", "warning",
-            "Talos logs `error merging links`: two config layers (machine config, platform, kernel cmdline, legacy "
-            "and multi-document) define the same link differently, and only one definition is used. Failing: "
-            "bond0 in `machine.network.interfaces` and a BondConfig `bond0`. Passing: one definition."),
-    LogRule("TB128", "alias-selector-error", "error",
-            "Talos logs `error evaluating link selector`: a LinkAliasConfig's CEL expression fails on a real link "
-            "(a field that is not set, a wrong type), and the alias controller stops before assigning any alias, "
-            "so every bond that lists aliases loses those members. Failing: `link.pciid.startsWith(...)` on links "
-            "without one. Passing: an expression that holds on every physical link."),
-    LogRule("TB129", "bond-controller-error", "warning",
-            "A Talos network controller logs an error that names one of the node's bonds or VLANs and that "
-            "talosbond has no specific rule for: shown as is, with where it came from. Failing: any such line. "
-            "Passing: none."),
-)
-
-
-def find_log_rule(code: str) -> LogRule | None:
-    wanted = code.upper()
-    return next((r for r in LOG_RULES if r.code == wanted or r.name == code.lower()), None)
-
-
-_LEVEL = {r.code: r.level for r in LOG_RULES}
 _ENSLAVE = re.compile(r'error (?:enslaving/unslaving link|bring down link) "(?P<link>[^"]*)"(?: before enslaving)? '
                       r'under "(?P<master>[^"]*)": (?P<cause>.*)')
 _UNSLAVE = re.compile(r'error unslaving link "(?P<link>[^"]*)" under "(?P<master>[^"]*)": (?P<cause>.*)')
@@ -186,8 +110,7 @@ class _Tracer:
         key = (code, subject)
         old = self.found.get(key)
         if old is None:
-            self.found[key] = Trace(code, level or _LEVEL[code], message, check, bond, subject, 1, entry.line,
-                                    entry.time)
+            self.found[key] = Trace(code, level, message, check, bond, subject, 1, entry.line, entry.time)
         else:
             self.found[key] = Trace(old.code, old.level, old.message, old.check, old.bond, subject, old.count + 1,
                                     old.first_line, entry.time or old.last_time)
@@ -488,10 +411,9 @@ def _watched(ctx: TraceContext) -> list[str]:
 
 
 def trace_log(log: ControllerLog, ctx: TraceContext) -> list[Trace]:
-    """Every bond-related finding in `log`, each once (with how often it was logged), errors first."""
+    """Every bond-related finding in `log`, each once (with how often it was logged), by code."""
     tracer = _Tracer(ctx)
     watched = _watched(ctx)
     for entry in log.entries:
         _entry(tracer, entry, watched)
-    order = {"error": 0, "warning": 1}
-    return sorted(tracer.found.values(), key=lambda x: (order.get(x.level, 2), x.code, x.first_line))
+    return sorted(tracer.found.values(), key=lambda x: (x.code, x.first_line))
