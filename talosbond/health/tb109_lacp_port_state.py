@@ -38,6 +38,8 @@ def check(ctx: HealthContext) -> Iterator[Problem]:
             meaning.append("defaulted: no LACPDU has come from the switch, the port runs on default partner values")
         if actor.port_state & 0x80:
             meaning.append("expired: the switch's LACPDUs stopped arriving")
+        if partner.port_state & 0x80 and not actor.port_state & 0x80:
+            meaning.append("the partner information expired: no LACPDU came from the other end in time")
         if not meaning and not actor.port_state & partner.port_state & 0x08:
             meaning.append("out of sync: the two ends disagree on the aggregate (another port-channel, key or "
                            "system)")
