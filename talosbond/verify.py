@@ -156,7 +156,9 @@ def verify_node(
     names = _names_to_verify(node, bonds, config, notes)
     version = _node_version(node)
     traces: tuple[Trace, ...] = ()
-    if log is not None:
+    if log is not None and not log.strip():
+        notes.append(f"{node.name}: its controller-runtime log is empty; Talos's own bond errors are not traced")
+    elif log is not None:
         traces = _log_traces(node, config, version, log, origins.get("controller_log", "controller-runtime log"),
                              errors)
     if not names:

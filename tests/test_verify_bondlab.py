@@ -95,5 +95,19 @@ def test_every_bondlab_fixture_is_tested() -> None:
     assert all(line in README for line in tested)
 
 
-README = (BONDLAB / "README.md").read_text() if (BONDLAB / "README.md").is_file() else ""
-STOCK: dict[str, list[str]] = {}
+# bondlab's own scenarios, as kernel-truth checks of the verdicts the synthetic fixtures also test.
+STOCK: dict[str, list[str]] = {
+    "8023ad-healthy": [],
+    "active-backup-arp-healthy": [],
+    "active-backup-failed-over": ["TB102:error:eth1", "TB110:warning:eth1"],
+    "8023ad-no-partner": ["TB105:error:", "TB106:error:", "TB108:error:eth1", "TB108:error:eth2", "TB109:error:eth1",
+                          "TB109:error:eth2"],
+}
+README = (BONDLAB / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(STOCK))
+def test_stock_scenarios(name: str) -> None:
+    health = _verify(name)
+    assert _codes(health) == STOCK[name]
+    assert health.healthy is (not STOCK[name] or all(":error:" not in c for c in STOCK[name]))

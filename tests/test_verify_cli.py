@@ -77,7 +77,7 @@ def test_every_shared_sample(tmp_path: Path, name: str, code: int, problems: lis
     ("bond-8023ad-healthy", 0, []),
     ("bond-active-backup-failed-over", 1, ["TB102", "TB110", "TB113"]),
     ("bond-8023ad-lacp-not-negotiated", 1, ["TB105", "TB106", "TB108", "TB108", "TB109", "TB109"]),
-    ("post-bond-vlan-pitfall", 0, []),
+    ("post-bond-vlan-pitfall", 1, ["TB117"]),  # its logs/controller-runtime.log: the EBUSY loop
 ])
 def test_fixtures_verdicts_and_json_contract(scenario: str, code: int, problems: list[str]) -> None:
     result = run("verify", "--from", str(FIXTURES / scenario), "-o", "json")
@@ -163,7 +163,55 @@ def test_a_node_without_bonds_cannot_be_verified() -> None:
 def test_interval_needs_live_nodes() -> None:
     result = run("verify", "--from", str(FIXTURES / "bond-8023ad-healthy"), "--interval", "5")
     assert result.code == 2
-    assert "--interval" in result.err
+    assert "--interval" in result.err and "bonding/<bond>.later.txt" in result.err
+
+
+def test_the_ebusy_loop_in_the_log_is_traced_to_the_selector() -> None:
+    result = run("verify", "--from", str(FIXTURES / "post-bond-vlan-pitfall"))
+    assert result.code == 1, result.err
+    assert "error TB117 Talos keeps trying to enslave bond0.87 into bond0" in result.err
+    assert 'selector {hardwareAddr: "10:e7:c6:16:*"} (machine.network.interfaces[0].bond.deviceSelectors[0])' in result.err
+    assert "logged 13 times" in result.err
+
+
+def test_a_two_read_capture_of_a_flapping_bond_is_unhealthy(tmp_path: Path) -> None:
+    flapping = FIXTURES.parent / "bondlab" / "active-backup-flapping"
+    result = run("verify", "--from", str(flapping), "-o", "json")
+    assert result.code == 1, result.err
+    (bond,) = json.loads(result.out)["bonds"]
+    assert [(p["code"], p["level"]) for p in bond["problems"]] == [("TB110", "error")]
+    one_read = tmp_path / "one-read"
+    shutil.copytree(flapping, one_read)
+    (one_read / "bonding" / "bond0.later.txt").unlink()
+    assert run("verify", "--from", str(one_read)).code == 0  # one read cannot tell 2 failures in 5 s from a year
+
+
+def test_log_findings_without_a_verified_bond_are_the_nodes(tmp_path: Path) -> None:
+    capture = tmp_path / "node"
+    shutil.copytree(FIXTURES / "r8169-mini-pc", capture)
+    (capture / "logs").mkdir()
+    shutil.copy(FIXTURES.parent / "logs" / "alias-matched-multiple.log", capture / "logs" / "controller-runtime.log")
+    result = run("verify", "--from", str(capture), "-o", "json")
+    assert result.code == 2  # no bond on this node: Talos never made one, and the log says why
+    document = json.loads(result.out)
+    assert [(p["node"], p["code"], p["level"]) for p in document["node_problems"]] == [
+        ("192.168.1.50", "TB119", "error")]
+    assert "uplink0" in document["node_problems"][0]["message"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("this is not a log\n", "controller-runtime.log:1: expected a Talos log line"),
+    ("\x00\x01", "controller-runtime.log: binary data"),
+])
+def test_a_capture_log_that_is_not_one_is_bad_input(tmp_path: Path, text: str, expected: str) -> None:
+    capture = tmp_path / "node"
+    shutil.copytree(FIXTURES / "bond-8023ad-healthy", capture)
+    (capture / "logs").mkdir()
+    (capture / "logs" / "controller-runtime.log").write_text(text)
+    result = run("verify", "--from", str(capture))
+    assert result.code == 2
+    assert expected in result.err
+    assert "Traceback" not in result.err
 
 
 @pytest.fixture
@@ -181,6 +229,18 @@ def test_live_nodes_read_bonding_and_machine_config(cluster: FakeCluster, mode: 
     assert bond["node"] == "n1"
     assert bond["expected"] == {"source": "the node's machine config", "members": ["ens1f0np0", "ens1f1np1"]}
     assert any("read /proc/net/bonding/bond0" in call for call in cluster.calls("n1"))
+
+
+def test_live_node_log_is_read_and_traced(cluster: FakeCluster) -> None:
+    cluster.add("n1")
+    run_config(cluster, "n1", (FIXTURES / "bond-8023ad-healthy" / "machineconfig.yaml").read_text())
+    log = (FIXTURES / "post-bond-vlan-pitfall" / "logs" / "controller-runtime.log").read_text()
+    (cluster.root / "n1" / "controller-runtime.log").write_text(log)
+    result = run("verify", "-n", "n1", "-o", "json")
+    assert result.code == 1, result.err
+    (bond,) = json.loads(result.out)["bonds"]
+    assert [p["code"] for p in bond["problems"]] == ["TB117"]
+    assert any(call.endswith("logs controller-runtime") for call in cluster.calls("n1"))
 
 
 def test_live_node_that_does_not_answer_is_reported_beside_the_others(cluster: FakeCluster) -> None:
