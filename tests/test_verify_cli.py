@@ -251,3 +251,62 @@ def test_live_node_that_does_not_answer_is_reported_beside_the_others(cluster: F
     document = json.loads(result.out)
     assert [b["node"] for b in document["bonds"]] == ["n1"]
     assert [e["node"] for e in document["errors"]] == ["ghost"]
+
+
+class _FlapWhileSleeping:
+    """A fake clock that, while `discover --interval` sleeps, makes the node's member flap (its failure count
+    goes from 0 to 3), as a real link would between the two reads."""
+
+    def __init__(self, cluster: FakeCluster, node: str) -> None:
+        self.cluster, self.node = cluster, node
+
+    def now(self) -> float:
+        return self.cluster.clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        state = self.cluster.root / self.node / "bonding-healthy.txt"
+        state.write_text(state.read_text().replace("Link Failure Count: 0", "Link Failure Count: 3", 1))
+        self.cluster.clock.sleep(seconds)
+
+
+def test_discover_save_interval_writes_a_later_read_that_verify_judges(cluster: FakeCluster, tmp_path: Path) -> None:
+    from talosbond.cli import Runtime
+
+    cluster.add("n1")
+    run_config(cluster, "n1", (FIXTURES / "bond-8023ad-healthy" / "machineconfig.yaml").read_text())
+    saved = tmp_path / "saved"
+    result = run("discover", "-n", "n1", "--save", str(saved), "--interval", "10",
+                 runtime=Runtime(clock=_FlapWhileSleeping(cluster, "n1")))
+    assert result.code == 0, result.err
+    assert cluster.clock.slept == 10
+    first = (saved / "bonding" / "bond0.txt").read_text()
+    later = (saved / "bonding" / "bond0.later.txt").read_text()
+    assert "Link Failure Count: 3" not in first and "Link Failure Count: 3" in later
+    verified = run("verify", "--from", str(saved), "-o", "json")
+    assert verified.code == 1, verified.err
+    (bond,) = json.loads(verified.out)["bonds"]
+    assert ("TB110", "error") in [(p["code"], p["level"]) for p in bond["problems"]]
+
+
+@pytest.mark.parametrize("args", [("--interval", "5"), ("--save", "x", "--interval", "-1")])
+def test_discover_interval_goes_with_save(args: tuple[str, ...]) -> None:
+    result = run("discover", "--from", str(FIXTURES / "bond-8023ad-healthy"), *args)
+    assert result.code == 2 and "--interval" in result.err
+
+
+def test_explain_log_traces_a_pasted_log_to_the_file() -> None:
+    pitfall = FIXTURES / "post-bond-vlan-pitfall"
+    log = str(pitfall / "logs" / "controller-runtime.log")
+    for extra in ((), ("--from", str(pitfall))):
+        result = run("explain", str(pitfall / "machineconfig.yaml"), *extra, "--log", log)
+        assert result.code == 1, result.err
+        assert "TB117 Talos keeps trying to enslave bond0.87 into bond0" in result.err
+        assert "machine.network.interfaces[0].bond.deviceSelectors[0]" in result.err
+
+
+def test_explain_log_that_is_not_a_log(tmp_path: Path) -> None:
+    bad = tmp_path / "paste.txt"
+    bad.write_text("hello\n")
+    result = run("explain", str(FIXTURES / "post-bond-vlan-pitfall" / "machineconfig.yaml"), "--log", str(bad))
+    assert result.code == 2
+    assert "paste.txt:1: expected a Talos log line" in result.err
