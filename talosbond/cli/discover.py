@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from talosbond.cli.common import app, command, fetch
+from talosbond.cli.common import IntervalOpt, app, command, fetch
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
@@ -37,9 +37,7 @@ def discover(
         str | None, typer.Option("--save", metavar="DIR", help="Also write what was read as a capture directory "
                                  "(with each bond's /proc/net/bonding and the controller-runtime log).")
     ] = None,
-    interval: Annotated[float, typer.Option("--interval", metavar="SECONDS", help="With --save: read each bond "
-                                            "again SECONDS later into bonding/<bond>.later.txt, so that `verify "
-                                            "--from` sees counters move.")] = 0.0,
+    interval: IntervalOpt = 0.0,
 ) -> int:
     """Show the network cards of one node or a fleet, busiest first, with the card carrying management
     traffic and the groups that can bond.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from talosbond.cli.common import TextOrJson, TextOrJsonOpt, app, command, fetch, read_file, split
+from talosbond.cli.common import IntervalOpt, TextOrJson, TextOrJsonOpt, app, command, fetch, read_file, split
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
@@ -32,8 +32,7 @@ def verify(
     against: Annotated[str | None, typer.Option("--against", metavar="FILE", help="Config or patch the bond should "
                                                 "match (default: the node's machine config).")] = None,
     output: TextOrJsonOpt = TextOrJson.text,
-    interval: Annotated[float, typer.Option("--interval", metavar="SECONDS", help="Live nodes: read twice, SECONDS "
-                                            "apart, to catch link-failure and churn counts rising.")] = 0.0,
+    interval: IntervalOpt = 0.0,
 ) -> int:
     """Check the health of bonds from /proc/net/bonding: members up, LACP partner and aggregator, port
     state bits, churn, link failures, speeds, failover, and the running settings against the config and
