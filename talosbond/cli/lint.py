@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from talosbond.config import ConfigView
-    from talosbond.model import Node
+    from talosbond.model import Node, Problem
     from talosbond.rules import Settings
     from talosbond.sources import Connection
 
@@ -28,35 +28,89 @@ def lint(
     settings: Settings,
     talos_version: TalosVersionOpt = None,
     output: TextOrJsonOpt = TextOrJson.text,
+    fix: Annotated[bool, typer.Option("--fix", help="Rewrite the files with every fix lint can prove on the "
+                                      "links (comments, key order, quoting and indentation kept).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; write nothing.")] = False,
 ) -> int:
     """Find the pitfalls in bond configs: selectors that catch the bond's own VLAN, aliases that match
     several cards, options Talos refuses, and more (see `talosbond rules`). With -n or --from the selectors
     are simulated on the node's links, before and after the bond forms.
 
-    Exit code 1 when an error-level problem is found.
+    With --fix (or --diff), fixes are applied only once the fixed config is proven on every node given.
+
+    Exit code 1 when an error-level problem is found (after fixing, with --fix or --diff).
     """
     from talosbond.lint import lint_text, problems_json
     from talosbond.output import print_node_errors, print_problems_to, to_json
+    from talosbond.parsing.version import version_patch
 
     found, failed = optional_nodes(conn)
     version = version_of(talos_version, found)
     texts = [(path, read_file(path)) for path in files]
-    problems = []
-    from talosbond.parsing.version import version_patch
-
     patch = version_patch(talos_version) if talos_version else None
+    problems = []
     for path, text in texts:
-        problems.extend(lint_text(text, path, found, version, settings, patch))
+        if fix or diff:
+            problems.extend(_fix_file(path, text, found, version, patch, settings, write=not diff))
+        else:
+            problems.extend(lint_text(text, path, found, version, settings, patch))
     if output is TextOrJson.json:
         sys.stdout.write(to_json(problems_json(problems)))
     else:
-        print_problems_to(sys.stdout, problems)
+        print_problems_to(sys.stderr if diff else sys.stdout, problems)
         if not problems:
             sys.stderr.write(f"no problems in {len(files)} file(s)\n")
     print_node_errors(failed)
     if failed:
         return 2
     return 1 if any(p.level == "error" for p in problems) else 0
+
+
+def _fix_file(path: str, text: str, nodes: Sequence[Node], version: tuple[int, int] | None, patch: int | None,
+              settings: Settings, write: bool) -> list[Problem]:
+    """Fix one file (or print the diff); the problems left afterwards."""
+    import difflib
+
+    from talosbond.fix import fix_text
+    from talosbond.lint import lint_text
+    from talosbond.output import print_notes
+
+    def lint_one(candidate: str) -> list[Problem]:
+        return lint_text(candidate, path, nodes, version, settings, patch)
+
+    result = fix_text(text, lint_one, lambda candidate: _unproven(candidate, path, nodes, version, patch))
+    notes = [f"{path}: fixed: {f.description}" for f in result.applied]
+    notes += [f"{path}: not fixed: {why}" for why in result.refused]
+    if result.applied and not nodes:
+        notes.append(f"{path}: the fixes are not proven on any links (give -n or --from to prove them)")
+    if result.text != text:
+        if write:
+            from talosbond.sources.capture import write_text_atomic
+
+            write_text_atomic(path, result.text)
+        else:
+            sys.stdout.writelines(difflib.unified_diff(text.splitlines(keepends=True),
+                                                       result.text.splitlines(keepends=True), path, path))
+    print_notes(notes)
+    return result.problems
+
+
+def _unproven(text: str, path: str, nodes: Sequence[Node], version: tuple[int, int] | None,
+              patch: int | None) -> list[str]:
+    """Why the config's bonds do not resolve to the same physical cards before and after they form, on
+    every node (empty: proven)."""
+    from talosbond.config import read_config
+    from talosbond.plan import NEWEST
+    from talosbond.simulate import prove
+
+    view = read_config(text, path)
+    out: list[str] = []
+    for node in nodes:
+        for proof in prove(view, node, version or NEWEST, patch=patch):
+            out += [f"{node.name}: {proof.bond}: {p}" for p in proof.problems()]
+            if set(proof.before.members) != set(proof.after.members):
+                out.append(f"{node.name}: {proof.bond}: members change once the bond forms")
+    return out
 
 
 @app.command()

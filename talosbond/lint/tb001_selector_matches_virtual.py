@@ -23,15 +23,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from talosbond.lint import LintContext
-from talosbond.lint._util import selector_is_physical_only
-from talosbond.model import Problem
+from talosbond.lint._util import legacy_doc, path_steps, selector_is_physical_only
+from talosbond.model import Edit, Fix, Problem
 
 CODE = "TB001"
 NAME = "selector-matches-virtual"
 LEVEL = "error"
 
 
-def _fix(ctx: LintContext, index: int, bond_name: str, raw: dict[str, object]) -> str:
+FIXABLE = True
+
+
+def _fixed(ctx: LintContext, index: int, bond_name: str, raw: dict[str, object]) -> dict[str, object] | None:
+    """The selector with the NIC driver (or `physical: true`) added and, from 1.9, its MAC glob moved to
+    the permanent address; None when no driver is known and the version has no `physical`."""
     drivers = set()
     for node in ctx.nodes:
         for proof in ctx.proofs(node):
@@ -47,10 +52,22 @@ def _fix(ctx: LintContext, index: int, bond_name: str, raw: dict[str, object]) -
     elif version >= (1, 7):
         fixed["physical"] = True
     else:
-        fixed["driver"] = "<the NIC's driver>"
+        return None
     if version >= (1, 9) and "hardwareAddr" in fixed and "permanentAddr" not in fixed:
-        fixed["permanentAddr"] = fixed.pop("hardwareAddr")
-    return "{" + ", ".join(f"{k}: {v}" for k, v in fixed.items()) + "}"
+        fixed = {("permanentAddr" if k == "hardwareAddr" else k): v for k, v in fixed.items()}
+    return fixed
+
+
+def _fix(ctx: LintContext, path: str, raw: dict[str, object], fixed: dict[str, object]) -> Fix:
+    steps = path_steps(path)
+    doc = legacy_doc(ctx.view)
+    edits = [Edit((*steps, k), "set", v, doc) for k, v in fixed.items() if raw.get(k) != v]
+    edits += [Edit((*steps, k), "delete", None, doc) for k in raw if k not in fixed]
+    return Fix("selector " + _text(fixed), tuple(edits))
+
+
+def _text(selector: dict[str, object]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in selector.items()) + "}"
 
 
 def check(ctx: LintContext) -> Iterator[Problem]:
@@ -65,9 +82,11 @@ def check(ctx: LintContext) -> Iterator[Problem]:
                 if any(link.name == name and not link.physical for link in state.links)
             })
             seen = f" It matches {', '.join(caught)} once the bond forms." if caught else ""
+            path = f"{bond.path}.bond.deviceSelectors[{index}]"
+            fixed = _fixed(ctx, index, bond.name, raw)
             yield ctx.problem(
                 f"selector can match virtual links (the bond's VLANs carry the members' MAC), so Talos would "
                 f"enslave e.g. {bond.name}.<vid> into {bond.name}: 'device or resource busy'.{seen} "
-                f"Fixed selector: {_fix(ctx, index, bond.name, raw)}",
-                path=f"{bond.path}.bond.deviceSelectors[{index}]",
+                f"Fixed selector: {_text(fixed) if fixed else '{driver: <the NIC driver>, ...}'}",
+                path=path, fix=_fix(ctx, path, raw, fixed) if fixed else None,
             )

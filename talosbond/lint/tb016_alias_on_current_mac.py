@@ -13,18 +13,31 @@ Passing:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from talosbond.lint import LintContext
-from talosbond.model import Problem
+from talosbond.model import Edit, Fix, Problem
 
 CODE = "TB016"
 NAME = "alias-on-current-mac"
 LEVEL = "warning"
 
 
+FIXABLE = True
+
+
+def _fix(path: str, expression: str) -> Fix | None:
+    match = re.match(r"document\[(\d+)\]", path)
+    if match is None:
+        return None
+    fixed = expression.replace("link.hardware_addr", "link.permanent_addr")
+    return Fix(f"match: {fixed}", (Edit(("selector", "match"), "set", fixed, int(match.group(1))),))
+
+
 def check(ctx: LintContext) -> Iterator[Problem]:
     for alias in ctx.view.aliases:
         if "hardware_addr" in alias.expression:
             yield ctx.problem(f"alias {alias.name} selects on link.hardware_addr, which bonding changes "
-                              "to the bond's MAC; use mac(link.permanent_addr)", path=alias.path)
+                              "to the bond's MAC; use mac(link.permanent_addr)", path=alias.path,
+                              fix=_fix(alias.path, alias.expression))
