@@ -100,7 +100,8 @@ class Route:
     link: str
     destination: str  # "" for the default route
     gateway: str
-    protocol: str = ""  # static (from the config), boot (learnt by DHCP), kernel...
+    # static (from the config), boot (learnt by DHCP), kernel...; the API source's records do not carry it
+    protocol: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

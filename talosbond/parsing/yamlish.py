@@ -100,7 +100,7 @@ def _fast(lines: list[str]) -> Any:
         c_indent, container = stack[-1]
         if c_indent != indent:
             raise _Unsupported
-        if content[0] == "-" and (len(content) == 1 or content[1] == " "):
+        if content.startswith("-") and (len(content) == 1 or content[1] == " "):
             if not isinstance(container, list) or len(content) < 3:
                 raise _Unsupported
             item = content[2:].lstrip(" ")
