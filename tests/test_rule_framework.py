@@ -192,4 +192,4 @@ def test_json_findings_carry_their_fix(in_dir: Path) -> None:
         {"doc": 0, "path": ["machine", "network", "interfaces", 0, "addresses"], "op": "set",
          "value": ["10.13.17.19/24"]},
         {"doc": 0, "path": ["machine", "network", "interfaces", 0, "cidr"], "op": "delete", "value": None}]}
-    assert "[fix]" in [line for line in run("rules").out.splitlines() if "TB020" in line][0]
+    assert "[fix]" in next(line for line in run("rules").out.splitlines() if "TB020" in line)
