@@ -156,3 +156,21 @@ def test_fixes_that_touch_the_same_place_are_applied_once() -> None:
     assert "driver: ice" in out and "igb" not in out
     _, none = apply_fixes(TEXT, [Fix("c", (Edit(("machine", "nothing", "here"), "set", 1),))])
     assert none == []
+
+
+def test_with_a_fleet_a_fix_that_does_not_hold_on_every_node_is_not_written(tmp_path: Path) -> None:
+    config = tmp_path / "worker.yaml"
+    # w01's own MACs: the selectors pick its cards and nothing on w02 and w03
+    config.write_text("machine:\n    network:\n        interfaces:\n            - interface: bond0\n"
+                      "              bond:\n                mode: 802.3ad\n                deviceSelectors:\n"
+                      "                    - hardwareAddr: b8:59:9f:3a:c2:10\n"
+                      "                    - hardwareAddr: b8:59:9f:3a:c2:11\n")
+    before = config.read_text()
+    fleet = FIXTURES / "fleet-3-identical"
+    result = run("lint", str(config), "--from", str(fleet), "--fix")
+    assert result.code == 1
+    assert config.read_text() == before
+    assert "not fixed: the fixed config does not prove" in result.err
+    single = run("lint", str(config), "--from", str(fleet / "w01"), "--fix")  # on w01 alone it holds
+    assert single.code == 0, single.out + single.err
+    assert "driver: mlx5_core" in config.read_text()

@@ -104,3 +104,12 @@ def test_apply_commits_the_repair_on_the_node(cluster: FakeCluster, tmp_path: Pa
     assert [v["vlanId"] for v in bond["vlans"]] == [87]
     assert bond["vlans"][0]["addresses"] == ["10.13.87.19/24"]
     assert bond["addresses"] == ["10.13.17.19/24"]
+
+
+def test_a_live_node_s_config_is_read_and_replaced(cluster: FakeCluster) -> None:
+    result = run("patch", "-n", "hp-mini", "--source", "talosctl")
+    assert result.code == 0, result.err
+    assert "$patch: delete" in result.out
+    assert any("get machineconfig" in call for call in cluster.calls("hp-mini"))
+    bond = _bond0(patch_text(CURRENT, [result.out], (1, 11)))
+    assert bond["bond"]["deviceSelectors"] == NEW_SELECTOR

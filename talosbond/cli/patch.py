@@ -9,6 +9,9 @@ import typer
 from talosbond.cli.common import TalosVersionOpt, app, command, discover_all, emit, read_file, split
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from talosbond.model import Node
     from talosbond.sources import Connection
 
 
@@ -82,8 +85,9 @@ def patch(
     from talosbond.addressing import AddressingRefused
 
     found, rankings = discover_all(conn)
+    nodes = _with_configs(conn, found.nodes, found.source)
     try:
-        result = run_patch(request, rankings, found.nodes, policy)
+        result = run_patch(request, rankings, nodes, policy)
     except AddressingRefused as exc:
         print_problems(list(exc.problems))
         error_line("patch refused: the bond would take the node's address away", exc.hint)
@@ -96,3 +100,24 @@ def patch(
         return 1
     emit(result.text, out)
     return 0
+
+
+def _with_configs(conn: Connection, nodes: Sequence[Node], via: str) -> list[Node]:
+    """The nodes with their current machine config (a live node's is read now): the patch replaces what it
+    has rather than being appended to it."""
+    from dataclasses import replace
+
+    from talosbond.output import print_notes
+    from talosbond.sources.apply import config_to_compare
+
+    out = []
+    for node in nodes:
+        if not node.machineconfig and via == "talosctl" and not conn.insecure:
+            got = config_to_compare(conn, node.name, "", via)
+            if isinstance(got, tuple):
+                node = replace(node, machineconfig=got[0])
+            else:
+                print_notes([f"{node.name}: its machine config could not be read, so the patch cannot replace what "
+                             "it has: `talosctl patch mc` would append to a bond it already has (use talosbond apply)"])
+        out.append(node)
+    return out
