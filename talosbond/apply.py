@@ -100,6 +100,7 @@ class NodePlan:
     unchanged: bool = False
     refusals: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    patch_path: Path | None = None  # the patch talosbond rewrote for this node, when it did
 
     @property
     def name(self) -> str:
@@ -299,7 +300,7 @@ def prepare(
         notes += [f"in the node's config (not applied by talosbond): {r}" for r in dict.fromkeys(refusals)]
         refusals = []
     return NodePlan(node, current, how, merged, merged_path, config_diff(current, merged, node.name), expected,
-                    unchanged, tuple(dict.fromkeys(refusals)), tuple(notes))
+                    unchanged, tuple(dict.fromkeys(refusals)), tuple(notes), patch if patch_text != original else None)
 
 
 def plan_commands(plan: NodePlan, patch: str, timing: Timing) -> list[str]:
@@ -312,7 +313,7 @@ def plan_commands(plan: NodePlan, patch: str, timing: Timing) -> list[str]:
             if plan.current_how == "active" else "talosctl -n {n} read /system/state/config.yaml > current.yaml")
     return [
         read.format(n=n),
-        f"talosctl machineconfig patch current.yaml --patch @{patch} -o {merged}",
+        f"talosctl machineconfig patch current.yaml --patch @{plan.patch_path or patch} -o {merged}",
         f"talosctl -n {n} apply-config --file {merged} --mode try --timeout {go_duration(timing.timeout)}",
         f"talosctl -n {n} apply-config --file {merged} --mode no-reboot   # only if every probe passes",
     ]
