@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -19,7 +19,9 @@ from talosbond.errors import TalosbondError, UsageError
 if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start-up light
     from talosbond.api import Discovery
     from talosbond.model import Node, NodeError, Problem
+    from talosbond.plan import BondPlan
     from talosbond.ranking import Ranking
+    from talosbond.render import Patch
     from talosbond.sources import Connection
 
 app = typer.Typer(
@@ -194,6 +196,9 @@ def discover(
     save: Annotated[
         str | None, typer.Option("--save", metavar="DIR", help="Also write what was read as a capture directory.")
     ] = None,
+    per_node: Annotated[
+        bool, typer.Option("--per-node", help="A fleet: every card of every node, not one table per hardware shape.")
+    ] = False,
 ) -> None:
     """Show the network cards of one node or a fleet, busiest first, with the card carrying management
     traffic and the groups that can bond.
@@ -218,15 +223,25 @@ def discover(
 
             write_capture(save, list(found.raws))
         rankings = [rank_node(node) for node in found.nodes]
-        selectors = _suggested_selectors(found.nodes)
-        if output is OutputFormat.table:
+        grouped = output is OutputFormat.table and not per_node and len(rankings) > SHAPES_MIN_NODES
+        selectors = {} if grouped else _suggested_selectors(found.nodes)
+        if grouped:
+            from talosbond.output import print_shapes
+            from talosbond.shapes import group_shapes, shape_selectors
+
+            shapes = group_shapes(rankings)
+            print_shapes(shapes, found.errors, shape_selectors(shapes))
+        elif output is OutputFormat.table:
             from talosbond.output import print_discovery
 
             print_discovery(rankings, found.errors, selectors)
         else:
             from talosbond.output import discover_document, print_node_errors, to_json, to_yaml
+            from talosbond.shapes import group_shapes, shape_selectors, shapes_document
 
             document = discover_document(rankings, found.errors, found.source, selectors)
+            shapes = group_shapes(rankings)
+            document["shapes"] = shapes_document(shapes, shape_selectors(shapes))
             sys.stdout.write(to_json(document) if output is OutputFormat.json else to_yaml(document))
             print_node_errors(found.errors)
         if not found.nodes and not found.errors:
@@ -235,6 +250,9 @@ def discover(
 
     code = guarded(body)
     raise typer.Exit(code)
+
+
+SHAPES_MIN_NODES = 5  # up to this many nodes, one table each still reads well
 
 
 def _suggested_selectors(nodes: tuple[Node, ...]) -> dict[tuple[str, str], str]:
@@ -335,6 +353,11 @@ def patch(
         str | None, typer.Option("-o", "--output", metavar="FILE", help="Write the patch to FILE (atomically).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Print the patch even if lint finds errors.")] = False,
+    shape: Annotated[
+        str | None,
+        typer.Option("--shape", metavar="N[,M]", help="A fleet: only the nodes of these hardware shapes (see "
+                     "discover)."),
+    ] = None,
 ) -> None:
     """Write a bond patch for `talosctl patch mc`, with selectors proven on every node before and after the
     bond forms.
@@ -351,28 +374,36 @@ def patch(
         from talosbond.render import render_patch
 
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
-        found, rankings = _discover_or_fail(conn)
-        plan = make_plan(
-            rankings,
-            ports=_split([ports] if ports else None),
-            bond=bond,
-            mode=mode,
-            miimon=miimon,
-            updelay=updelay,
-            downdelay=downdelay,
-            lacp_rate=lacp_rate,
-            xmit_hash_policy=xmit_hash_policy,
-            primary=primary,
-            vlans=vlan or [],
-            addresses=address or [],
-            dhcp=dhcp,
-            gateway=gateway,
-            mtu=mtu,
-            talos_version=talos_version,
-            fmt=fmt,
-        )
-        nodes_found = found.nodes
-        rendered = render_patch(plan, nodes_found)
+        _found, rankings = _discover_or_fail(conn)
+
+        def build(chosen: Sequence[Ranking]) -> tuple[BondPlan, Patch]:
+            plan = make_plan(
+                chosen,
+                ports=_split([ports] if ports else None),
+                bond=bond,
+                mode=mode,
+                miimon=miimon,
+                updelay=updelay,
+                downdelay=downdelay,
+                lacp_rate=lacp_rate,
+                xmit_hash_policy=xmit_hash_policy,
+                primary=primary,
+                vlans=vlan or [],
+                addresses=address or [],
+                dhcp=dhcp,
+                gateway=gateway,
+                mtu=mtu,
+                talos_version=talos_version,
+                fmt=fmt,
+            )
+            return plan, render_patch(plan, tuple(r.node for r in chosen))
+
+        rankings = _one_shape(rankings, shape)
+        try:
+            plan, rendered = build(rankings)
+        except TalosbondError as exc:
+            raise _shape_refusal(rankings, build, exc) from None
+        nodes_found = tuple(r.node for r in rankings)
         print_notes(
             [
                 *plan.notes,
@@ -398,6 +429,56 @@ def patch(
         return 0
 
     raise typer.Exit(guarded(body))
+
+
+def _one_shape(rankings: list[Ranking], numbers: str | None) -> list[Ranking]:
+    """--shape N[,M]: the nodes of those hardware shapes only."""
+    if numbers is None:
+        return rankings
+    from talosbond.shapes import group_shapes
+
+    shapes = {s.number: s for s in group_shapes(rankings)}
+    wanted: set[str] = set()
+    for text in _split([numbers]):
+        if not text.isdigit() or int(text) not in shapes:
+            raise UsageError(f"--shape {text}: the fleet has {len(shapes)} hardware shape(s)",
+                             "talosbond discover shows them, numbered from 1")
+        wanted.update(shapes[int(text)].nodes)
+    return [r for r in rankings if r.node.name in wanted]
+
+
+def _shape_refusal(rankings: list[Ranking], build: Callable[[Sequence[Ranking]], object],
+                   exc: TalosbondError) -> TalosbondError:
+    """When no one patch holds for a fleet of several shapes: which shapes can share one, which need their own."""
+    from talosbond.shapes import describe, fleet_split, group_shapes
+
+    shapes = group_shapes(rankings)
+    if len(shapes) == 1 and shapes[0].deviations:
+        odd = shapes[0].deviations
+        shown = "; ".join(f"{d.node}: {', '.join(d.differences)}" for d in odd[:3])
+        more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+        return UsageError(exc.message, f"{len(odd)} node(s) differ from the others ({shown}{more}): cable them "
+                                       "alike, or name the members with --ports")
+    if len(shapes) < 2:
+        return exc
+    by_name = {r.node.name: r for r in rankings}
+
+    def proves(names: tuple[str, ...]) -> bool:
+        try:
+            build([by_name[name] for name in names])
+        except TalosbondError:
+            return False
+        return True
+
+    groups = fleet_split(shapes, proves)
+    listing = "; ".join(describe(s) for s in shapes)
+    together = "; ".join(
+        f"shapes {' + '.join(map(str, group))} can share one" if len(group) > 1 else f"shape {group[0]} needs its own"
+        for group in groups)
+    return UsageError(
+        f"no one patch holds for the fleet's {len(shapes)} hardware shapes: {listing}. {together}",
+        f"write one patch per group with --shape N (e.g. --shape {groups[0][0]}); first failure: {exc.message}",
+    )
 
 
 def _lint_patch(text: str, nodes: tuple[Node, ...], version: tuple[int, int]) -> list[Problem]:
