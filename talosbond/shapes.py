@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from talosbond.errors import TalosbondError, UsageError
 from talosbond.model import Link
 from talosbond.ranking import Ranking
 
@@ -332,3 +333,50 @@ def describe(shape: Shape) -> str:
     drivers = Counter(card.driver or "no driver" for card in shape.cards)
     cards = ", ".join(f"{driver} x{count}" if count > 1 else driver for driver, count in drivers.items())
     return f"shape {shape.number} ({len(shape.nodes)} node(s): {shape.node_list}; {cards})"
+
+
+def restrict(rankings: Sequence[Ranking], numbers: str | None) -> list[Ranking]:
+    """`patch --shape N[,M]`: the nodes of those hardware shapes only."""
+    if numbers is None:
+        return list(rankings)
+    shapes = {s.number: s for s in group_shapes(rankings)}
+    wanted: set[str] = set()
+    for text in (part.strip() for part in numbers.split(",")):
+        if not text.isdigit() or int(text) not in shapes:
+            raise UsageError(f"--shape {text}: the fleet has {len(shapes)} hardware shape(s)",
+                             "talosbond discover shows them, numbered from 1")
+        wanted.update(shapes[int(text)].nodes)
+    return [r for r in rankings if r.node.name in wanted]
+
+
+def refusal(rankings: Sequence[Ranking], build: Callable[[Sequence[Ranking]], object],
+            exc: TalosbondError) -> TalosbondError:
+    """When no one patch holds for a fleet: which shapes can share one and which need their own, or (one
+    shape) which nodes are cabled unlike the others. `build` raises a `TalosbondError` when it cannot prove."""
+    shapes = group_shapes(rankings)
+    if len(shapes) == 1 and shapes[0].deviations:
+        odd = shapes[0].deviations
+        shown = "; ".join(f"{d.node}: {', '.join(d.differences)}" for d in odd[:3])
+        more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+        return UsageError(exc.message, f"{len(odd)} node(s) differ from the others ({shown}{more}): cable them "
+                                       "alike, or name the members with --ports")
+    if len(shapes) < 2:
+        return exc
+    by_name = {r.node.name: r for r in rankings}
+
+    def proves(names: tuple[str, ...]) -> bool:
+        try:
+            build([by_name[name] for name in names])
+        except TalosbondError:
+            return False
+        return True
+
+    groups = fleet_split(shapes, proves)
+    listing = "; ".join(describe(s) for s in shapes)
+    together = "; ".join(
+        f"shapes {' + '.join(map(str, group))} can share one" if len(group) > 1 else f"shape {group[0]} needs its own"
+        for group in groups)
+    return UsageError(
+        f"no one patch holds for the fleet's {len(shapes)} hardware shapes: {listing}. {together}",
+        f"write one patch per group with --shape N (e.g. --shape {groups[0][0]}); first failure: {exc.message}",
+    )
