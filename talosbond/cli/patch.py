@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from talosbond.cli.common import TalosVersionOpt, app, command, discover_all, emit, read_file, split
+from talosbond.errors import TalosbondError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from talosbond.model import Node
+    from talosbond.ranking import Ranking
     from talosbond.sources import Connection
 
 
@@ -59,7 +61,10 @@ def patch(
     fmt: FormatOpt = "auto",
     out: OutFileOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Print the patch even if lint finds errors.")] = False,
-    from_nncp: FromNncpOpt = None) -> int:
+    from_nncp: FromNncpOpt = None,
+    shape: Annotated[str | None, typer.Option(
+        "--shape", metavar="N[,M]", help="A fleet: only the nodes of these hardware shapes (see discover).")] = None,
+) -> int:
     """Write a bond patch for `talosctl patch mc`, with selectors proven on every node before and after the
     bond forms.
 
@@ -69,7 +74,8 @@ def patch(
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
     from talosbond.output import error_line, print_notes, print_problems
-    from talosbond.patchjob import PatchRequest, run_patch
+    from talosbond.patchjob import PatchRequest, PatchResult, run_patch
+    from talosbond.shapes import refusal, restrict
 
     policy = None
     if from_nncp:
@@ -82,16 +88,26 @@ def patch(
         vlans=tuple(vlan or ()), addresses=tuple(address or ()), dhcp=dhcp, gateway=gateway, mtu=mtu,
         talos_version=talos_version, fmt=fmt,
     )
+    from dataclasses import replace
+
     from talosbond.addressing import AddressingRefused
 
-    found, rankings = discover_all(conn)
-    nodes = _with_configs(conn, found.nodes, found.source)
+    found, everyone = discover_all(conn)
+    configured = _with_configs(conn, found.nodes, found.source)
+    everyone = [replace(r, node=n) for r, n in zip(everyone, configured, strict=True)]
+
+    def build(chosen: Sequence[Ranking]) -> PatchResult:
+        return run_patch(request, chosen, tuple(r.node for r in chosen), policy)
+
+    rankings = restrict(everyone, shape)
     try:
-        result = run_patch(request, rankings, nodes, policy)
+        result = build(rankings)
     except AddressingRefused as exc:
         print_problems(list(exc.problems))
         error_line("patch refused: the bond would take the node's address away", exc.hint)
         return 1
+    except TalosbondError as exc:
+        raise refusal(rankings, build, exc) from None
     print_notes(result.notes)
     print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
     print_problems(result.problems)
