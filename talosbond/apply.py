@@ -10,12 +10,11 @@ Per node (kubernetes-nmstate's probe model, on Talos's try mode):
    would append the patch's lists a second time). Otherwise: do not commit, wait for the rollback,
    confirm the node answers with its old config, and report what failed.
 
-No I/O here: the talosctl calls live behind `Ops` (`sources/apply.py`), time behind `Clock`.
+No I/O here: the talosctl calls live behind `Ops` (`sources/talosctl_apply.py`), time behind `Clock`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import re
 import time
@@ -24,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from talosbond.config import ConfigView
 from talosbond.errors import ParseError, SourceError, UsageError
+from talosbond.features import Release
 from talosbond.model import BondStatus, Node
-from talosbond.simulate import NodeProof
 from talosbond.verify import BondHealth, Expected, expected_from_config, member_links_of, verify_bond
 
 REQUIRED_PASSES = 2  # consecutive all-pass probes before committing: a link that just came up may flap
@@ -42,7 +42,7 @@ class Ops(Protocol):
     def apply(self, node: str, path: Path, mode: str, try_timeout: float | None = None) -> str: ...
     def api_error(self, node: str) -> str | None: ...
     def active_config(self, node: str) -> str: ...
-    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[str, dict[str, str], dict[str, str]]: ...
+    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[Node, dict[str, str]]: ...
     def probe(self, address: str, timeout: float = 3.0) -> str | None: ...
 
 
@@ -114,6 +114,7 @@ class NodePlan:
     unchanged: bool = False
     refusals: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    current_view: ConfigView | None = None  # `current` read (None: it does not parse)
 
     @property
     def name(self) -> str:
@@ -182,12 +183,11 @@ def _contains(have: Any, want: Any) -> bool:
     return bool(have == want)
 
 
-def patch_contained(current: str, patch_text: str) -> bool:
-    """True when every document of the patch is already in the config (the patch was applied before):
-    merging it again would only append its lists a second time."""
+def patch_contained(current: str, want: Sequence[Any]) -> bool:
+    """True when every document of the patch (`want`) is already in the config (the patch was applied
+    before): merging it again would only append its lists a second time."""
     have = _documents(current, "current")
-    want = _documents(patch_text, "patch")
-    if have is None or want is None:
+    if have is None:
         return False
     for doc in want:
         kind = doc.get("kind")
@@ -200,11 +200,8 @@ def patch_contained(current: str, patch_text: str) -> bool:
     return True
 
 
-def _duplicates(text: str, bonds: Sequence[str]) -> list[str]:
+def _duplicates(view: ConfigView, bonds: Sequence[str]) -> list[str]:
     """Lists the merge doubled: what running `patch mc` twice does, and what Talos would then apply."""
-    from talosbond.config import read_config
-
-    view = read_config(text, "merged config")
     out: list[str] = []
     seen_names = [b.name for b in view.legacy_bonds if b.name in bonds]
     out += [f"{n}: two interface entries" for n in sorted({n for n in seen_names if seen_names.count(n) > 1})]
@@ -225,68 +222,66 @@ def _duplicates(text: str, bonds: Sequence[str]) -> list[str]:
     return out
 
 
-def patch_bonds(patch_text: str, filename: str) -> list[str]:
+def patch_bonds(view: ConfigView) -> list[str]:
     """The bonds a patch defines (legacy interfaces with `bond:` and BondConfig documents)."""
-    from talosbond.config import read_config
-
-    view = read_config(patch_text, filename)
     names = [b.name for b in view.legacy_bonds] + [b.name for b in view.bonds]
     return list(dict.fromkeys(n for n in names if n))
 
 
-def prepare(
-    ops: Ops, node: Node, patch: Path, patch_text: str, version: tuple[int, int]
-) -> NodePlan:
-    """Read and merge (nothing changes on the node); decide what to expect and whether to refuse."""
+def _view(text: str, filename: str) -> tuple[ConfigView | None, ParseError | None]:
+    """A config read once, or why it cannot be."""
     from talosbond.config import read_config
+
+    try:
+        return read_config(text, filename), None
+    except ParseError as exc:
+        return None, exc
+
+
+def prepare(ops: Ops, node: Node, patch: Path, patch_view: ConfigView, version: Release) -> NodePlan:
+    """Read and merge (nothing changes on the node); decide what to expect and whether to refuse."""
     from talosbond.simulate import prove
 
     current, how = ops.read_config(node.name)
     merged, merged_path = ops.merge(node.name, current, patch)
-    bonds = patch_bonds(patch_text, str(patch))
-    refusals: list[str] = []
+    bonds = patch_bonds(patch_view)
     notes: list[str] = []
     if how != "active":
         notes.append("the active config could not be read (get machineconfig); using the one saved on disk, "
                      "so a rollback can only be confirmed by the API answering")
-    unchanged = same_config(current, merged) or patch_contained(current, patch_text)
+    unchanged = same_config(current, merged) or patch_contained(current, list(patch_view.documents))
     if unchanged:
         merged = current  # nothing will be applied; verify against what runs
-    try:
-        refusals += [f"merging again would double a list: {d}" for d in _duplicates(merged, bonds)]
-    except ParseError as exc:
-        refusals.append(f"the merged config does not parse: {exc.message}")
+    current_view, _ = _view(current, f"{node.name} machine config")
+    view, error = _view(merged, "merged config")
+    refusals = [f"the merged config does not parse: {error.message}"] if error is not None else []
     expected: dict[str, Expected] = {}
-    proofs: dict[str, NodeProof] = {}
-    with contextlib.suppress(ParseError):  # the refusal above already says so
-        proofs = {p.bond: p for p in prove(read_config(merged, "merged config"), node, version)}
-    for bond in bonds:
-        proof = proofs.get(bond)
-        if proof is not None:
-            refusals += [f"{bond}: {problem}" for problem in proof.problems()]
-        try:
-            found = expected_from_config(merged, "merged config", "the patch", bond, node, version)
-        except ParseError as exc:
-            refusals.append(f"{bond}: {exc.message}")
-            continue
-        if found is None:
-            refusals.append(f"{bond}: not in the merged config")
-            continue
-        if not found.members:
-            refusals.append(f"{bond}: the patch selects no network card on {node.name}")
-        expected[bond] = found
+    if view is not None:
+        refusals += [f"merging again would double a list: {d}" for d in _duplicates(view, bonds)]
+        proofs = {p.bond: p for p in prove(view, node, version)}
+        for bond in bonds:
+            proof = proofs.get(bond)
+            if proof is not None:
+                refusals += [f"{bond}: {problem}" for problem in proof.problems()]
+            found = expected_from_config(view, "the patch", bond, node, version)
+            if found is None:
+                refusals.append(f"{bond}: not in the merged config")
+                continue
+            if not found.members:
+                refusals.append(f"{bond}: the patch selects no network card on {node.name}")
+            expected[bond] = found
     if not bonds:
         notes.append("the patch defines no bond: only the Talos API (and --probe-address) are probed")
     if unchanged and refusals:  # nothing will be applied: what is wrong is in the node's config already
         notes += [f"in the node's config (not applied by talosbond): {r}" for r in dict.fromkeys(refusals)]
         refusals = []
     return NodePlan(node, current, how, merged, merged_path, config_diff(current, merged, node.name), expected,
-                    unchanged, tuple(dict.fromkeys(refusals)), tuple(notes))
+                    unchanged, tuple(dict.fromkeys(refusals)), tuple(notes), current_view)
 
 
 def plan_commands(plan: NodePlan, patch: str, timing: Timing) -> list[str]:
     """The talosctl commands `apply` runs for one node, for the plan and `--dry-run`."""
-    from talosbond.sources.apply import go_duration
+    from talosbond.sources.talosctl_apply import go_duration
 
     n = plan.name
     merged = str(plan.merged_path)
@@ -306,9 +301,6 @@ def probe(
     ops: Ops, plan: NodePlan, previous: dict[str, BondStatus], probe_address: str | None
 ) -> tuple[list[str], list[BondHealth], dict[str, BondStatus]]:
     """One round of probes: failures (empty = all pass), each bond's health, the statuses read."""
-    from talosbond.parsing.bonding import parse_bonding
-    from talosbond.parsing.links import parse_links
-
     name = plan.name
     error = ops.api_error(name)
     if error:
@@ -317,20 +309,16 @@ def probe(
     healths: list[BondHealth] = []
     statuses: dict[str, BondStatus] = {}
     try:
-        links_text, texts, errors = ops.read_state(name, list(plan.expected))
-        per_node = parse_links(links_text, f"{name}: talosctl get links")
-        links = next(iter(per_node.values()))
+        now, errors = ops.read_state(name, list(plan.expected))
     except (SourceError, ParseError) as exc:
         return [f"cannot read the links: {exc.message}"], [], {}
-    now = Node(name=name, links=tuple(links), talos_version=plan.node.talos_version, bonding=texts)
     for bond, expected in plan.expected.items():
-        if bond not in texts:
+        status = now.bonds.get(bond)
+        if status is None:
             failures.append(f"{bond} does not exist ({errors.get(bond, 'not read')})")
             continue
-        try:
-            status = parse_bonding(texts[bond], bond, f"{name}: /proc/net/bonding/{bond}")
-        except ParseError as exc:
-            failures.append(f"{bond}: {exc.message}")
+        if isinstance(status, ParseError):
+            failures.append(f"{bond}: {status.message}")
             continue
         link = now.link(bond)
         health = verify_bond(name, status, link, member_links_of(now, link), expected, previous.get(bond))

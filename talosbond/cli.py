@@ -18,6 +18,7 @@ from talosbond.errors import TalosbondError, UsageError
 
 if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start-up light
     from talosbond.api import Discovery
+    from talosbond.config import ConfigView
     from talosbond.model import Node, NodeError, Problem
     from talosbond.ranking import Ranking
     from talosbond.sources import Connection
@@ -212,7 +213,7 @@ def discover(
             from talosbond.sources import resolve_source
 
             sys.stderr.write(f"debug: source {resolve_source(conn)}\n")
-        found = _fetch(conn, raw_text=save is not None)  # --save writes the texts talosctl would print
+        found = _fetch(conn)
         if save is not None:
             from talosbond.sources.capture import write_capture
 
@@ -239,23 +240,19 @@ def discover(
 
 def _suggested_selectors(nodes: tuple[Node, ...]) -> dict[tuple[str, str], str]:
     """Per physical card, the selector that picks it alone on its node's Talos version."""
+    from talosbond.features import NEWEST
     from talosbond.selectors import suggest_for_cards
 
-    return suggest_for_cards(nodes)
+    return suggest_for_cards(nodes, None, unknown=NEWEST)
 
 
-def _fetch(conn: Connection, raw_text: bool = False) -> Discovery:
-    """Discover with a progress bar on stderr for fleets read through talosctl or the API (on a terminal).
-
-    Unless `raw_text`, the API source need not re-render what it decoded as talosctl-style text.
-    """
-    from dataclasses import replace
-
+def _fetch(conn: Connection) -> Discovery:
+    """Discover with a progress bar on stderr for fleets read through talosctl or the API (on a terminal)."""
     from talosbond.api import discover as run_discover
     from talosbond.output import fleet_progress
 
     with fleet_progress(None if conn.from_dir else len(conn.nodes)) as progress:
-        return run_discover(replace(conn, raw_text=raw_text), progress)
+        return run_discover(conn, progress)
 
 
 def _discover_or_fail(conn: Connection) -> tuple[Discovery, list[Ranking]]:
@@ -380,7 +377,7 @@ def patch(
                 "before and after the bond forms",
             ]
         )
-        problems = _lint_patch(rendered.text, nodes_found, plan.version)
+        problems = _lint_patch(rendered.view, nodes_found, plan.version)
         print_problems(problems)
         errors = [p for p in problems if p.level == "error"]
         if errors and not force:
@@ -400,10 +397,10 @@ def patch(
     raise typer.Exit(guarded(body))
 
 
-def _lint_patch(text: str, nodes: tuple[Node, ...], version: tuple[int, int]) -> list[Problem]:
-    from talosbond.lint import lint_text
+def _lint_patch(view: ConfigView, nodes: tuple[Node, ...], version: tuple[int, int]) -> list[Problem]:
+    from talosbond.lint import lint_view
 
-    return lint_text(text, "<patch>", nodes, version)
+    return lint_view(view, nodes, version)
 
 
 def _read_file(path: str) -> str:
@@ -502,8 +499,8 @@ def explain(
 
     def body() -> int:
         from talosbond.config import read_config
+        from talosbond.features import NEWEST
         from talosbond.output import print_explain, print_node_errors
-        from talosbond.plan import NEWEST
         from talosbond.simulate import prove
 
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
@@ -606,19 +603,21 @@ def schema_pull(
 
 if TYPE_CHECKING:
     from talosbond.model import BondStatus
-    from talosbond.verify import ConfigText
+    from talosbond.verify import ReferenceConfig
 
 
-def _node_config(conn: Connection, node: Node, via: str, notes: list[str]) -> ConfigText | None:
+def _node_config(conn: Connection, node: Node, via: str, notes: list[str]) -> ReferenceConfig | None:
     """The config `verify` compares a node's bonds with when no --against is given: the capture's
     machineconfig.yaml, or the live node's active machine config (talosctl source)."""
-    from talosbond.errors import SourceError
-    from talosbond.verify import ConfigText
+    from talosbond.config import read_config
+    from talosbond.errors import ParseError, SourceError
+    from talosbond.verify import ReferenceConfig
 
-    if node.machineconfig:
-        return ConfigText(node.machineconfig, f"{node.name} machineconfig.yaml", "the node's machine config")
+    source = "the node's machine config"
+    if node.config is not None or node.config_error is not None:
+        return ReferenceConfig(node.config, source, node.config_error)
     if via == "talosctl" and not conn.insecure:
-        from talosbond.sources.apply import read_machineconfig
+        from talosbond.sources.talosctl_apply import read_machineconfig
 
         try:
             text, _ = read_machineconfig(conn, node.name)
@@ -626,28 +625,22 @@ def _node_config(conn: Connection, node: Node, via: str, notes: list[str]) -> Co
             notes.append(f"{node.name}: its machine config could not be read ({exc.message}); members and settings "
                          "are not compared with a config")
             return None
-        return ConfigText(text, f"{node.name} machine config", "the node's machine config")
+        try:
+            return ReferenceConfig(read_config(text, f"{node.name} machine config"), source)
+        except ParseError as exc:
+            return ReferenceConfig(None, source, exc)
     notes.append(f"{node.name}: no machine config to compare with (pass --against FILE)")
     return None
 
 
 def _statuses(found: Discovery | None, node: str) -> dict[str, BondStatus] | None:
-    """The bonding files of an earlier read of `node`, parsed (the ones that parse)."""
-    from talosbond.errors import ParseError
-    from talosbond.parsing.bonding import parse_bonding
+    """The bonding files of an earlier read of `node` (the ones that parsed)."""
+    from talosbond.model import BondStatus
 
     if found is None:
         return None
-    out: dict[str, BondStatus] = {}
-    for earlier in found.nodes:
-        if earlier.name != node:
-            continue
-        for bond, text in earlier.bonding.items():
-            try:
-                out[bond] = parse_bonding(text, bond)
-            except ParseError:
-                continue
-    return out
+    return {bond: status for earlier in found.nodes if earlier.name == node
+            for bond, status in earlier.bonds.items() if isinstance(status, BondStatus)}
 
 
 @app.command()
@@ -685,22 +678,29 @@ def verify(
     def body() -> int:
         import time
 
+        from talosbond.config import read_config
+        from talosbond.errors import ParseError
         from talosbond.output import print_verify, to_json, verify_document
-        from talosbond.verify import ConfigText, NodeVerdict, verify_node
+        from talosbond.verify import NodeVerdict, ReferenceConfig, verify_node
 
         if interval < 0:
             raise UsageError("--interval must be 0 or more seconds")
         if interval and from_dir is not None:
             raise UsageError("--interval reads live nodes twice; a capture holds one read", "drop --interval")
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir, want_bonding=True)
-        config = ConfigText(_read_file(against), against, f"--against {against}") if against else None
-        found = _fetch(conn, raw_text=True)
+        config: ReferenceConfig | None = None
+        if against:
+            try:
+                config = ReferenceConfig(read_config(_read_file(against), against), f"--against {against}")
+            except ParseError as exc:
+                config = ReferenceConfig(None, f"--against {against}", exc)
+        found = _fetch(conn)
         earlier: Discovery | None = None
         if interval:
             earlier = found
             sys.stderr.write(f"reading again in {interval:g}s to see the counters move\n")
             time.sleep(interval)
-            found = _fetch(conn, raw_text=True)
+            found = _fetch(conn)
         if not found.nodes and not found.errors:
             raise UsageError("no nodes to verify", "pass -n NODE or --from DIR")
         raws = {raw.node: raw for raw in found.raws}
@@ -719,7 +719,7 @@ def verify(
             else:
                 hint = ""
             previous = _statuses(earlier, node.name)
-            verdict = verify_node(node, _split(bond), node_config, raw.origins if raw else None, previous, hint)
+            verdict = verify_node(node, _split(bond), node_config, previous, hint)
             verdicts.append(verdict)
             errors.extend(verdict.errors)
             notes.extend(verdict.notes)
@@ -766,6 +766,8 @@ def apply(
         from pathlib import Path
 
         from talosbond.apply import RealClock, Timing, parse_duration, plan_commands, prepare, run_node
+        from talosbond.config import read_config
+        from talosbond.features import NEWEST
         from talosbond.output import (
             apply_step,
             error_line,
@@ -775,9 +777,7 @@ def apply(
             print_node_errors,
             print_problems,
         )
-        from talosbond.parsing.version import version_tuple
-        from talosbond.plan import NEWEST
-        from talosbond.sources.apply import TalosctlOps, check_probe_address
+        from talosbond.sources.talosctl_apply import TalosctlOps, check_probe_address
 
         if not _split(nodes):
             raise UsageError("apply needs the node(s) to change", "pass -n NODE (several: -n a,b,c)")
@@ -789,9 +789,9 @@ def apply(
                              "pass --yes (scripts), or --dry-run to only see the plan")
         if probe_address:
             check_probe_address(probe_address)
-        patch_text = _read_file(file)
+        patch_view = read_config(_read_file(file), file)
         conn = connection(nodes, endpoints, talosconfig, context, False, SourceKind.talosctl, None)
-        found = _fetch(conn, raw_text=True)
+        found = _fetch(conn)
         if found.errors:
             print_node_errors(found.errors)
             raise UsageError(f"{len(found.errors)} node(s) could not be read; nothing was changed",
@@ -799,26 +799,19 @@ def apply(
         timing = Timing.for_timeout(seconds)
         ops = TalosctlOps(conn)
         try:
+            from dataclasses import replace
+
+            from talosbond.lint import lint_view
+
             plans = []
             for node in found.nodes:
-                try:
-                    version = version_tuple(node.talos_version) if node.talos_version else NEWEST
-                except ValueError:
-                    version = NEWEST
-                plans.append(prepare(ops, node, Path(file), patch_text, version))
-            versions = {p.node.talos_version for p in plans if p.node.talos_version}
-            lint_version = version_tuple(versions.pop()) if len(versions) == 1 else None
-            try:
-                from talosbond.lint import lint_text
-            except ImportError:
-                lint_text = None  # type: ignore[assignment]
-                apply_step("note: lint is not available in this build; the patch is not linted")
-            problems = []
-            if lint_text is not None:
-                from dataclasses import replace
-
-                with_configs = [replace(p.node, machineconfig=p.current) for p in plans]
-                problems = lint_text(patch_text, file, with_configs, lint_version)
+                # Only multi-document aliases depend on the release; a node that did not say is read as the newest.
+                version = node.version.minor_tuple if node.version is not None else NEWEST
+                plans.append(prepare(ops, node, Path(file), patch_view, version))
+            known = {p.node.version.minor_tuple for p in plans if p.node.version is not None}
+            lint_version = known.pop() if len(known) == 1 else None
+            with_configs = [replace(p.node, config=p.current_view) for p in plans]
+            problems = lint_view(patch_view, with_configs, lint_version)
             commands = {p.name: plan_commands(p, file, timing) for p in plans}
             print_apply_plan(plans, commands, timing.timeout, probe_address)
             print_problems(problems)

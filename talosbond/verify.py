@@ -6,7 +6,7 @@ rules do. Every problem says what it means on the wire and what to check on the 
 A bond is healthy when no problem of level `error` is found; warnings (a past link failure, traffic on
 the backup while the primary is up) are reported but do not make it unhealthy.
 
-Pure functions: no I/O here. The CLI and `apply` fetch the texts and pass them in.
+Pure functions: no I/O, no text. The CLI and `apply` pass in parsed `Node`s and configs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from talosbond.config import ConfigView
+from talosbond.errors import ParseError
+from talosbond.features import NEWEST, Release
 from talosbond.model import BondMember, BondStatus, LacpPdu, Link, Node, NodeError
 
 ZERO_MAC = "00:00:00:00:00:00"
@@ -617,18 +620,14 @@ def member_links_of(node: Node, bond: Link | None) -> tuple[Link, ...]:
     return tuple(x for x in node.links if x.slave_kind == "bond" and x.master_index == bond.index)
 
 
-def expected_from_config(
-    text: str, filename: str, source: str, bond: str, node: Node, version: tuple[int, int]
-) -> Expected | None:
+def expected_from_config(view: ConfigView, source: str, bond: str, node: Node, version: Release) -> Expected | None:
     """What a config (full machine config or patch, legacy or multi-doc) says about `bond` on `node`.
 
     Members come from Talos's own matching run on the node's links as they are now (physical cards only);
-    None when the config does not define the bond. Raises `ParseError` for a config that does not parse.
+    None when the config does not define the bond.
     """
-    from talosbond.config import read_config
     from talosbond.simulate import physical_members, resolve_legacy, resolve_multidoc
 
-    view = read_config(text, filename)
     for legacy in view.legacy_bonds:
         if legacy.name != bond:
             continue
@@ -657,12 +656,13 @@ def _settings(raw: dict[str, Any]) -> dict[str, str | int]:
 
 
 @dataclass(frozen=True)
-class ConfigText:
-    """A config to compare against: its text, a file name for errors, and how to name it in messages."""
+class ReferenceConfig:
+    """A config to compare bonds against, read once, and how messages name it (`--against bond.yaml`, `the
+    node's machine config`). `error` says why it could not be read; each bond then reports it."""
 
-    text: str
-    filename: str
-    source: str  # e.g. "--against bond.yaml", "the node's machine config"
+    view: ConfigView | None
+    source: str
+    error: ParseError | None = None
 
 
 @dataclass(frozen=True)
@@ -678,28 +678,22 @@ class NodeVerdict:
 def verify_node(
     node: Node,
     bonds: Sequence[str] = (),
-    config: ConfigText | None = None,
-    origins: dict[str, str] | None = None,
+    config: ReferenceConfig | None = None,
     previous: dict[str, BondStatus] | None = None,
     missing_hint: str = "",
 ) -> NodeVerdict:
-    """Parse and verify the bonds of one node (`bonds`, or every bond link it has).
+    """Verify the bonds of one node (`bonds`, or every bond in use it has).
 
-    A bond whose /proc/net/bonding text is absent or does not parse becomes a `NodeError` (could not
+    A bond whose /proc/net/bonding file was not read or did not parse becomes a `NodeError` (could not
     read); the node's other bonds are still verified.
     """
-    from talosbond.errors import ParseError
-    from talosbond.parsing.bonding import parse_bonding
-    from talosbond.parsing.version import version_tuple
-
-    origins = origins or {}
     errors: list[NodeError] = []
     notes: list[str] = []
     if bonds:
         names = list(dict.fromkeys(bonds))
     else:
         candidates = [x.name for x in bond_links(node)]
-        candidates += [name for name in node.bonding if name not in candidates]
+        candidates += [name for name in node.bonds if name not in candidates]
         defined = _config_bonds(config)
         names = [name for name in candidates if name in defined or _in_use(node, name)]
         for name in candidates:
@@ -709,33 +703,28 @@ def verify_node(
     if not names:
         errors.append(NodeError(node.name, "no bond in use on this node", "pass --bond NAME to check one anyway"))
         return NodeVerdict(node.name, (), tuple(errors), tuple(notes))
-    try:
-        version = version_tuple(node.talos_version) if node.talos_version else (1, 14)
-    except ValueError:
-        version = (1, 14)
+    # Only multi-document aliases depend on the release; a node that did not say is read as the newest.
+    version = node.version.minor_tuple if node.version is not None else NEWEST
     results: list[BondHealth] = []
     for name in names:
-        text = node.bonding.get(name)
-        origin = origins.get(f"bonding/{name}", f"/proc/net/bonding/{name}")
-        if text is None:
+        status = node.bonds.get(name)
+        if status is None:
             link = node.link(name)
             what = f"no /proc/net/bonding/{name} was read" + ("" if link is None or link.kind == "bond" else
                                                                 f" ({name} is a {link.kind or link.type} link)")
             errors.append(NodeError(node.name, what, missing_hint))
             continue
-        try:
-            status = parse_bonding(text, name, origin)
-        except ParseError as exc:
-            errors.append(NodeError(node.name, exc.message, exc.hint))
+        if isinstance(status, ParseError):
+            errors.append(NodeError(node.name, status.message, status.hint))
             continue
         link = node.link(name)
         expected: Expected | None = None
         if config is not None:
-            try:
-                expected = expected_from_config(config.text, config.filename, config.source, name, node, version)
-            except ParseError as exc:
-                errors.append(NodeError(node.name, exc.message, exc.hint))
+            if config.view is None:
+                error = config.error or ParseError(config.source, None, "no config to compare with")
+                errors.append(NodeError(node.name, error.message, error.hint))
                 continue
+            expected = expected_from_config(config.view, config.source, name, node, version)
             if expected is None:
                 notes.append(f"{node.name}: {config.source} does not define {name}; members and settings are not "
                              "compared with a config")
@@ -746,33 +735,21 @@ def verify_node(
     return NodeVerdict(node.name, tuple(results), tuple(errors), tuple(notes))
 
 
-def _config_bonds(config: ConfigText | None) -> set[str]:
-    """Bond names a config defines (none when it does not parse: verify_node reports that)."""
-    from talosbond.config import read_config
-    from talosbond.errors import ParseError
-
-    if config is None:
+def _config_bonds(config: ReferenceConfig | None) -> set[str]:
+    """Bond names a config defines (none when it did not parse: verify_node reports that)."""
+    if config is None or config.view is None:
         return set()
-    try:
-        view = read_config(config.text, config.filename)
-    except ParseError:
-        return set()
-    return {b.name for b in view.legacy_bonds} | {b.name for b in view.bonds}
+    return {b.name for b in config.view.legacy_bonds} | {b.name for b in config.view.bonds}
 
 
 def _in_use(node: Node, name: str) -> bool:
     """A bond with members (per Talos or the kernel) or carrier; the kernel's idle default `bond0` is not."""
-    from talosbond.errors import ParseError
-    from talosbond.parsing.bonding import parse_bonding
-
     link = node.link(name)
     if link is not None and (member_links_of(node, link) or link.operational_state == "up" or link.link_state):
         return True
-    text = node.bonding.get(name)
-    if text is None:
+    status = node.bonds.get(name)
+    if status is None:
         return False
-    try:
-        status = parse_bonding(text, name)
-    except ParseError:
+    if isinstance(status, ParseError):
         return True  # let verify report the bad file
     return bool(status.members) or status.mii_status == "up"

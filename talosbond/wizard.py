@@ -119,7 +119,7 @@ def _plan(rankings: Sequence[Ranking], nodes: Sequence[Node]) -> BondPlan:
 
 def run_wizard(conn: Connection) -> int:
     """Ask, show, write. Returns the exit code."""
-    from talosbond.lint import lint_text
+    from talosbond.lint import lint_view
     from talosbond.render import render_patch
     from talosbond.sources.capture import write_text_atomic
 
@@ -139,7 +139,7 @@ def run_wizard(conn: Connection) -> int:
             questionary.print(f"  {exc.message}", style="fg:red")
             continue
         print_notes(plan.notes)
-        problems = lint_text(patch.text, "<patch>", found.nodes, plan.version)
+        problems = lint_view(patch.view, found.nodes, plan.version)
         print_problems(problems)
         questionary.print(patch.text)
         if any(p.level == "error" for p in problems):

@@ -41,7 +41,9 @@ class LintContext:
 
     @property
     def effective_version(self) -> tuple[int, int]:
-        from talosbond.plan import NEWEST
+        """The release simulations run for: the known one, else explicitly the newest (rules that must not
+        guess, like TB010, read `version`)."""
+        from talosbond.features import NEWEST
 
         return self.version or NEWEST
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from talosbond.errors import UsageError
 from talosbond.model import NodeError, RawNode
@@ -27,10 +27,6 @@ class Connection:
     from_dir: str | None = None
     timeout: float = 30.0
     want_bonding: bool = False  # also read /proc/net/bonding/<bond> for each bond link
-    extra: dict[str, str] = field(default_factory=dict)
-    # Sources that decode records themselves (the API) also render them as talosctl text for RawNode's text
-    # fields; only `discover --save` needs that, and skipping it saves ~10% of a large fleet's fetch.
-    raw_text: bool = True
 
 
 def resolve_source(conn: Connection) -> str:

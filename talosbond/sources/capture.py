@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from talosbond.errors import SourceError
@@ -47,6 +48,7 @@ def read_node_dir(folder: Path) -> RawNode:
         origins[key] = str(path)
     version_path = folder / "version.txt"
     version = _read(version_path).strip() if version_path.is_file() else ""
+    origins["version"] = str(version_path)
     bonding: dict[str, str] = {}
     bond_dir = folder / "bonding"
     if bond_dir.is_dir():
@@ -127,11 +129,22 @@ def _safe_folder(node: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", node) or "node"
 
 
+def _as_text(raw: RawNode) -> RawNode:
+    """The API's resources rendered as talosctl prints them: a capture holds only text."""
+    if not raw.resources:
+        return raw
+    from talosbond.parsing.protobuf import yaml_stream
+
+    texts = {key: yaml_stream(raw.node, resources) for key, resources in raw.resources.items()}
+    return replace(raw, links=texts.get("links", raw.links), addresses=texts.get("addresses", raw.addresses),
+                   routes=texts.get("routes", raw.routes), resources={})
+
+
 def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
     """Write a capture: the node's files in DIR for one node, DIR/<node>/ per node for several."""
     root = Path(directory)
     written: list[Path] = []
-    for raw in raws:
+    for raw in map(_as_text, raws):
         folder = root if len(raws) == 1 else root / _safe_folder(raw.node)
         files: dict[str, str | None] = {LINKS: raw.links, "version.txt": raw.version + "\n" if raw.version else None}
         for key, name in _OPTIONAL.items():
