@@ -26,8 +26,9 @@ from typing import Any, Protocol
 from talosbond.config import ConfigView
 from talosbond.errors import ParseError, SourceError, UsageError
 from talosbond.features import Release
+from talosbond.health import Expected
 from talosbond.model import BondStatus, Node
-from talosbond.verify import BondHealth, Expected, expected_from_config, member_links_of, verify_bond
+from talosbond.verify import BondHealth, expected_from_config, member_links_of, verify_bond
 
 REQUIRED_PASSES = 2  # consecutive all-pass probes before committing: a link that just came up may flap
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start
     from talosbond.config import ConfigView
     from talosbond.model import Node, NodeError, Problem
     from talosbond.ranking import Ranking
+    from talosbond.rules import Settings
     from talosbond.sources import Connection
 
 app = typer.Typer(
@@ -94,6 +95,26 @@ FromOpt = Annotated[
         help="Read a capture directory (one node, or a folder of node folders) instead of nodes.",
     ),
 ]
+# Which rules run and at what level (lint and verify); on top of .talosbond.yaml / [tool.talosbond].
+SelectOpt = Annotated[list[str] | None, typer.Option(
+    "--select", metavar="CODES", help="Run only these rules (codes, prefixes like TB0, or names; comma lists).")]
+IgnoreOpt = Annotated[list[str] | None, typer.Option("--ignore", metavar="CODES", help="Skip these rules.")]
+LevelOpt = Annotated[list[str] | None, typer.Option(
+    "--level", metavar="CODE=LEVEL", help="Report a rule at another level: error, warning or info.")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", metavar="FILE", help="Settings file (default: .talosbond.yaml or pyproject.toml [tool.talosbond], "
+    "from the current directory upward).")]
+
+
+def _rule_settings(select: list[str] | None, ignore: list[str] | None, level: list[str] | None,
+                   config: str | None) -> Settings:
+    from pathlib import Path
+
+    from talosbond.rules import cli_settings, merge_settings
+    from talosbond.sources.settings import find_settings, read_settings_file
+
+    base = read_settings_file(Path(config)) if config else find_settings(Path.cwd())
+    return merge_settings(base, cli_settings(select or (), ignore or (), level or ()))
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
@@ -447,6 +468,10 @@ def lint(
     from_dir: FromOpt = None,
     talos_version: TalosVersionOpt = None,
     output: Annotated[TextOrJson, typer.Option("-o", "--output", help="text or json (stdout).")] = TextOrJson.text,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    level: LevelOpt = None,
+    settings_file: ConfigOpt = None,
 ) -> None:
     """Find the pitfalls in bond configs: selectors that catch the bond's own VLAN, aliases that match
     several cards, options Talos refuses, and more (see `talosbond rules`). With -n or --from the selectors
@@ -459,13 +484,14 @@ def lint(
         from talosbond.lint import lint_text, problems_json
         from talosbond.output import print_node_errors, print_problems_to, to_json
 
+        settings = _rule_settings(select, ignore, level, settings_file)
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir)
         found, failed = _optional_nodes(conn)
         version = _target_version(talos_version, found)
         texts = [(path, _read_file(path)) for path in files]
         problems = []
         for path, text in texts:
-            problems.extend(lint_text(text, path, found, version))
+            problems.extend(lint_text(text, path, found, version, settings))
         if output is TextOrJson.json:
             sys.stdout.write(to_json(problems_json(problems)))
         else:
@@ -499,7 +525,7 @@ def explain(
 
     def body() -> int:
         from talosbond.config import read_config
-        from talosbond.features import NEWEST
+        from talosbond.features import release_or_newest
         from talosbond.output import print_explain, print_node_errors
         from talosbond.simulate import prove
 
@@ -510,7 +536,7 @@ def explain(
         view = read_config(_read_file(file), file)
         if not view.legacy_bonds and not view.bonds:
             raise UsageError(f"{file}: no bond in it (no machine.network.interfaces[].bond, no BondConfig)")
-        version = _target_version(talos_version, found) or NEWEST
+        version = release_or_newest(_target_version(talos_version, found))
         proofs = [p for node in found for p in prove(view, node, version)]
         print_explain(proofs)
         print_node_errors(failed)
@@ -526,29 +552,16 @@ def rules(code: Annotated[str | None, typer.Argument(help="A rule code (TB001) o
     """List the lint rules, or show one with its failing and passing examples."""
 
     def body() -> int:
-        from talosbond.lint import all_rules, find_rule
-        from talosbond.verify import RULES as HEALTH_RULES
-        from talosbond.verify import find_health_rule
+        from talosbond.output import print_rule, print_rules
+        from talosbond.rules import catalogue, find_rule
 
         if code is None:
-            sys.stdout.write("lint rules (talosbond lint, patch):\n")
-            for rule in all_rules():
-                summary = rule.doc.splitlines()[0] if rule.doc else ""
-                sys.stdout.write(f"  {rule.code}  {rule.level:<7}  {rule.name:<26} {summary}\n")
-            sys.stdout.write("\nbond health rules (talosbond verify, apply):\n")
-            for health in sorted(HEALTH_RULES, key=lambda r: r.code):
-                summary = health.doc.split(". ")[0].rstrip(".") + "." if health.doc else ""
-                sys.stdout.write(f"  {health.code}  {health.level:<7}  {health.name:<26} {summary}\n")
+            print_rules(catalogue())
             return 0
         found = find_rule(code)
-        if found is not None:
-            needs = " (needs links: -n or --from)" if found.needs_links else ""
-            sys.stdout.write(f"{found.code} {found.name} [{found.level}]{needs}\n\n{found.doc}\n")
-            return 0
-        health_rule = find_health_rule(code)
-        if health_rule is None:
+        if found is None:
             raise UsageError(f"no rule {code!r}", "`talosbond rules` lists them")
-        sys.stdout.write(f"{health_rule.code} {health_rule.name} [{health_rule.level}]\n\n{health_rule.doc}\n")
+        print_rule(found)
         return 0
 
     raise typer.Exit(guarded(body))
@@ -662,6 +675,10 @@ def verify(
     ] = TextOrJson.text,
     interval: Annotated[float, typer.Option("--interval", metavar="SECONDS", help="Live nodes: read twice, SECONDS "
                                             "apart, to catch link-failure and churn counts rising.")] = 0.0,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    level: LevelOpt = None,
+    settings_file: ConfigOpt = None,
 ) -> None:
     """Check the health of bonds from /proc/net/bonding: members up, LACP partner and aggregator, port
     state bits, churn, link failures, speeds, failover, and the running settings against the config and
@@ -685,6 +702,7 @@ def verify(
 
         if interval < 0:
             raise UsageError("--interval must be 0 or more seconds")
+        settings = _rule_settings(select, ignore, level, settings_file)
         if interval and from_dir is not None:
             raise UsageError("--interval reads live nodes twice; a capture holds one read", "drop --interval")
         conn = connection(nodes, endpoints, talosconfig, context, insecure, source, from_dir, want_bonding=True)
@@ -719,7 +737,7 @@ def verify(
             else:
                 hint = ""
             previous = _statuses(earlier, node.name)
-            verdict = verify_node(node, _split(bond), node_config, previous, hint)
+            verdict = verify_node(node, _split(bond), node_config, previous, hint, settings)
             verdicts.append(verdict)
             errors.extend(verdict.errors)
             notes.extend(verdict.notes)
@@ -767,7 +785,7 @@ def apply(
 
         from talosbond.apply import RealClock, Timing, parse_duration, plan_commands, prepare, run_node
         from talosbond.config import read_config
-        from talosbond.features import NEWEST
+        from talosbond.features import release_or_newest
         from talosbond.output import (
             apply_step,
             error_line,
@@ -789,7 +807,8 @@ def apply(
                              "pass --yes (scripts), or --dry-run to only see the plan")
         if probe_address:
             check_probe_address(probe_address)
-        patch_view = read_config(_read_file(file), file)
+        patch_text = _read_file(file)
+        patch_view = read_config(patch_text, file)
         conn = connection(nodes, endpoints, talosconfig, context, False, SourceKind.talosctl, None)
         found = _fetch(conn)
         if found.errors:
@@ -801,17 +820,17 @@ def apply(
         try:
             from dataclasses import replace
 
-            from talosbond.lint import lint_view
+            from talosbond.lint import lint_text
 
             plans = []
             for node in found.nodes:
                 # Only multi-document aliases depend on the release; a node that did not say is read as the newest.
-                version = node.version.minor_tuple if node.version is not None else NEWEST
+                version = release_or_newest(node.version)
                 plans.append(prepare(ops, node, Path(file), patch_view, version))
             known = {p.node.version.minor_tuple for p in plans if p.node.version is not None}
             lint_version = known.pop() if len(known) == 1 else None
             with_configs = [replace(p.node, config=p.current_view) for p in plans]
-            problems = lint_view(patch_view, with_configs, lint_version)
+            problems = lint_text(patch_text, file, with_configs, lint_version, view=patch_view)
             commands = {p.name: plan_commands(p, file, timing) for p in plans}
             print_apply_plan(plans, commands, timing.timeout, probe_address)
             print_problems(problems)

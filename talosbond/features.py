@@ -67,6 +67,12 @@ FEATURES: tuple[Feature, ...] = (
 MULTIDOC_KINDS = ("LinkConfig", "LinkAliasConfig", "BondConfig", "VLANConfig", "DHCPv4Config", "DHCPv6Config")
 
 
+def release_or_newest(version: TalosVersion | Release | None) -> Release:
+    """The one fallback for an unknown version: the newest release talosbond knows. Low-level code never
+    guesses; callers that may go on without a version call this, where it shows."""
+    return NEWEST if version is None else release_of(version)
+
+
 def _triple(version: TalosVersion | Release) -> tuple[int, int, int]:
     if isinstance(version, TalosVersion):
         return version.major, version.minor, version.patch or 0

@@ -273,7 +273,7 @@ def print_explain(proofs: Sequence[Any], console: Console | None = None) -> None
 # --- verify and apply (issue 5) ---
 
 def _member_entry(member: Any) -> dict[str, Any]:
-    from talosbond.verify import decode_port_state
+    from talosbond.health._util import decode_port_state
 
     actor = member.actor.port_state if member.actor is not None else None
     partner = member.partner.port_state if member.partner is not None else None
@@ -337,7 +337,7 @@ def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Se
     from rich.markup import escape
     from rich.table import Table
 
-    from talosbond.verify import short_port_state
+    from talosbond.health._util import short_port_state
 
     console = console or stderr_console()
     for verdict in verdicts:
@@ -473,3 +473,25 @@ def print_apply_summary(outcomes: Sequence[Any], untouched: Sequence[str]) -> No
                         out.write(f"      check: {problem.check}\n")
     for node in untouched:
         out.write(f"  {node}: not touched (an earlier node failed)\n")
+
+
+def print_rules(rules: Iterable[Any]) -> None:
+    """`talosbond rules`: both families, one line per rule with its default level and summary."""
+    families = (("lint", "lint rules (talosbond lint, patch):"),
+                ("health", "bond health rules (talosbond verify, apply):"))
+    for index, (family, title) in enumerate(families):
+        sys.stdout.write(("\n" if index else "") + title + "\n")
+        for rule in rules:
+            if rule.family == family:
+                fix = " [fix]" if rule.fixable else ""
+                sys.stdout.write(f"  {rule.code}  {rule.level:<7}  {rule.name:<26} {rule.summary}{fix}\n")
+
+
+def print_rule(rule: Any) -> None:
+    """`talosbond rules CODE`: the rule's full documentation."""
+    notes = [rule.family, f"default level {rule.level}"]
+    if rule.needs_links:
+        notes.append("needs links: -n or --from")
+    if rule.fixable:
+        notes.append("lint --fix can fix it")
+    sys.stdout.write(f"{rule.code} {rule.name} ({', '.join(notes)})\n\n{rule.doc}\n")

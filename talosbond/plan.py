@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from talosbond import features
 from talosbond.errors import ParseError, UsageError
-from talosbond.features import NEWEST, Release, release_text
+from talosbond.features import Release, release_text
 from talosbond.model import Link, Node
 from talosbond.ranking import Ranking
 
@@ -88,14 +88,14 @@ def nodes_version(nodes: Sequence[Node]) -> Release | None:
 
 def target_version(explicit: str | None, nodes: Sequence[Node]) -> tuple[Release, str]:
     """The Talos release to write for, and why: --talos-version, else the nodes' (which must agree), else
-    the newest talosbond knows. The one place an unknown version becomes `NEWEST`; callers that must not
-    guess check the reason or call `nodes_version` themselves."""
+    the newest talosbond knows (`features.release_or_newest`), said in the reason; callers that must not
+    guess call `nodes_version` instead."""
     if explicit:
         return parse_version(explicit), "from --talos-version"
     found = nodes_version(nodes)
     if found is not None:
         return found, "reported by the node"
-    return NEWEST, UNKNOWN_VERSION
+    return features.release_or_newest(None), UNKNOWN_VERSION
 
 
 UNKNOWN_VERSION = "newest supported (no version known; pass --talos-version)"

@@ -25,10 +25,10 @@ from talosbond.apply import (
 )
 from talosbond.config import read_config
 from talosbond.errors import SourceError, UsageError
+from talosbond.health import Expected
 from talosbond.model import Node, RawNode
 from talosbond.parsing import build_node
 from talosbond.sources.capture import read_node_dir
-from talosbond.verify import Expected
 
 CURRENT = (DATA / "config.yaml").read_text()
 MERGED = CURRENT.replace("        hostname: w41\n", "        hostname: w41\n        interfaces:\n"

@@ -51,6 +51,8 @@ def test_unreleased_feature_is_in_no_release() -> None:
 
 def test_derived_choices() -> None:
     assert features.default_format((1, 11)) == "v1alpha1" and features.default_format((1, 12)) == "multidoc"
+    assert features.release_or_newest(None) == features.NEWEST
+    assert features.release_or_newest(parse_tag("v1.9.2")) == (1, 9)
     assert features.legacy_mac_key((1, 8)) == "hardware_addr"
     assert features.legacy_mac_key(parse_tag("v1.9.0")) == "permanent_addr"
     assert features.release_text((1, 11)) == "1.11" and features.release_text(parse_tag("v1.11.3")) == "v1.11.3"

@@ -37,25 +37,25 @@ def check(ctx: LintContext) -> Iterator[Problem]:
         return
     for bond in ctx.view.legacy_bonds:
         if bond.raw_selectors and not features.has(features.BOND_SELECTORS, version):
-            yield ctx.problem(CODE, LEVEL, f"bond deviceSelectors {_needs(features.BOND_SELECTORS, version)}",
+            yield ctx.problem(f"bond deviceSelectors {_needs(features.BOND_SELECTORS, version)}",
                               path=f"{bond.path}.bond.deviceSelectors")
         for i, raw in enumerate(bond.raw_selectors):
             for key, feature in _SELECTOR_KEYS.items():
                 if key in raw and not features.has(feature, version):
-                    yield ctx.problem(CODE, LEVEL, f"selector key {key} {_needs(feature, version)}",
+                    yield ctx.problem(f"selector key {key} {_needs(feature, version)}",
                                       path=f"{bond.path}.bond.deviceSelectors[{i}]")
     for path, doc in ctx.view.kinds:
         kind = doc.get("kind")
         if kind in features.MULTIDOC_KINDS and not features.has(features.MULTIDOC_NETWORK, version):
-            yield ctx.problem(CODE, LEVEL, f"{kind} {_needs(features.MULTIDOC_NETWORK, version)}", path=path)
+            yield ctx.problem(f"{kind} {_needs(features.MULTIDOC_NETWORK, version)}", path=path)
             continue
         if kind == "LinkAliasConfig" and "%" in str(doc.get("name")) \
                 and not features.has(features.ALIAS_PATTERNS, version):
-            yield ctx.problem(CODE, LEVEL, f"pattern alias {doc.get('name')!r} needs Talos "
+            yield ctx.problem(f"pattern alias {doc.get('name')!r} needs Talos "
                               f"{features.ALIAS_PATTERNS.since_text()}+", path=path)
         if kind == "DHCPv4Config" and "ignoreRoutes" in doc and not features.has(features.DHCP_IGNORE_ROUTES, version):
-            yield ctx.problem(CODE, LEVEL, f"DHCPv4Config.ignoreRoutes needs Talos "
+            yield ctx.problem(f"DHCPv4Config.ignoreRoutes needs Talos "
                               f"{features.DHCP_IGNORE_ROUTES.since_text()}+", path=path)
         if kind == "BondConfig" and "primary" in doc and not features.has(features.MULTIDOC_BOND_PRIMARY, version):
-            yield ctx.problem(CODE, LEVEL, "BondConfig.primary exists on Talos's main branch only, in no release",
+            yield ctx.problem("BondConfig.primary exists on Talos's main branch only, in no release",
                               path=path)
