@@ -27,6 +27,7 @@ class Connection:
     from_dir: str | None = None
     timeout: float = 30.0
     want_bonding: bool = False  # also read /proc/net/bonding/<bond> for each bond link
+    want_config: bool = True  # also read the node's machine config where the source has it (a capture)
 
 
 def resolve_source(conn: Connection) -> str:
@@ -62,7 +63,7 @@ def fetch_nodes(conn: Connection, progress: Callable[[str], None] | None = None)
         from talosbond.sources.capture import read_capture
 
         assert conn.from_dir is not None
-        return read_capture(conn.from_dir, conn.nodes)
+        return read_capture(conn.from_dir, conn.nodes, conn.want_config)
     if not conn.nodes and kind == "talosctl":
         conn = replace(conn, nodes=_context_nodes(conn))
         if not conn.nodes:

@@ -36,15 +36,17 @@ def _node_name(links_text: str, folder: Path) -> str:
     return match.group(1) if match and match.group(1) else folder.name
 
 
-def read_node_dir(folder: Path) -> RawNode:
-    """One node's capture folder -> `RawNode`; raises `SourceError` for unreadable files."""
+def read_node_dir(folder: Path, want_config: bool = True) -> RawNode:
+    """One node's capture folder -> `RawNode`; raises `SourceError` for unreadable files. Without
+    `want_config` the machine config is left unread (`discover` does not need it)."""
     links_path = folder / LINKS
     links = _read(links_path)
     texts: dict[str, str | None] = {}
     origins = {"links": str(links_path)}
     for key, filename in _OPTIONAL.items():
         path = folder / filename
-        texts[key] = _read(path) if path.is_file() else None
+        wanted = want_config or key != "machineconfig"
+        texts[key] = _read(path) if wanted and path.is_file() else None
         origins[key] = str(path)
     version_path = folder / "version.txt"
     version = _read(version_path).strip() if version_path.is_file() else ""
@@ -69,7 +71,7 @@ def read_node_dir(folder: Path) -> RawNode:
     )
 
 
-def read_capture(directory: str, nodes: tuple[str, ...] = ()) -> list[RawNode | NodeError]:
+def read_capture(directory: str, nodes: tuple[str, ...] = (), want_config: bool = True) -> list[RawNode | NodeError]:
     """Read a one-node capture or a fleet of node folders; `nodes` picks some by node or folder name."""
     root = Path(directory)
     if not root.is_dir():
@@ -89,7 +91,7 @@ def read_capture(directory: str, nodes: tuple[str, ...] = ()) -> list[RawNode | 
     found: set[str] = set()
     for folder in folders:
         try:
-            raw = read_node_dir(folder)
+            raw = read_node_dir(folder, want_config)
         except SourceError as exc:
             if not nodes or folder.name in nodes:
                 results.append(NodeError(folder.name, exc.message, exc.hint))

@@ -63,6 +63,20 @@ def read_machineconfig(conn: Connection, node: str) -> tuple[str, str]:
     return text, how
 
 
+def config_to_compare(conn: Connection, node: str, via: str) -> tuple[str, str] | str:
+    """The live config `verify` compares a node's bonds with when no --against is given and the source
+    did not bring one: (text, where from) from the node (talosctl source), or a note saying why there is
+    none."""
+    if via != "talosctl" or conn.insecure:
+        return f"{node}: no machine config to compare with (pass --against FILE)"
+    try:
+        text, _ = read_machineconfig(conn, node)
+    except SourceError as exc:
+        return (f"{node}: its machine config could not be read ({exc.message}); members and settings are not "
+                "compared with a config")
+    return text, f"{node} machine config"
+
+
 def _run_local(cmd: list[str], what: str, timeout: float) -> str:
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
