@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from talosbond.config import ConfigView
     from talosbond.errors import ParseError
+    from talosbond.parsing.talos_log import ControllerLog
 
 # Talos (and the kernel, as a u32) report an unknown speed as SPEED_UNKNOWN = 0xffffffff.
 SPEED_UNKNOWN = 4294967295
@@ -125,8 +126,10 @@ class Node:
     """Everything discovered about one node, parsed once (`parsing.build_node`).
 
     `bonds` holds each /proc/net/bonding/<bond> that was read, parsed, or the `ParseError` saying why it did
-    not parse (one bad file must not hide the node). `config` is the node's machine config when the source
-    has it; `config_error` says why it did not parse.
+    not parse (one bad file must not hide the node); `bonds_later` a second read of them, some seconds
+    later (a capture written by `discover --save --interval`). `config` is the node's machine config when
+    the source has it; `config_error` says why it did not parse. `log` is its controller-runtime log when
+    read (or why it did not parse).
     """
 
     name: str
@@ -138,6 +141,8 @@ class Node:
     bonds: dict[str, BondStatus | ParseError] = field(default_factory=dict, compare=False, hash=False)
     config: ConfigView | None = field(default=None, compare=False, hash=False)
     config_error: ParseError | None = field(default=None, compare=False, hash=False)
+    bonds_later: dict[str, BondStatus | ParseError] = field(default_factory=dict, compare=False, hash=False)
+    log: ControllerLog | ParseError | None = field(default=None, compare=False, hash=False)
 
     def link(self, name: str) -> Link | None:
         for link in self.links:
@@ -245,6 +250,10 @@ class RawNode:
     origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     via: str = ""  # which source produced it: capture, talosctl, api
     resources: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False, hash=False)
+    # A second read of /proc/net/bonding/<bond>, taken some seconds after `bonding` (`discover --save
+    # --interval`): verify judges the counters' change, as `verify --interval` does live.
+    bonding_later: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    controller_log: str | None = None  # `talosctl logs controller-runtime` (verify traces Talos's bond errors)
 
     def origin(self, what: str) -> str:
         return self.origins.get(what, f"{self.node} {what}")

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from talosbond.config import ConfigView
 from talosbond.errors import ParseError
 from talosbond.features import Release, release_or_newest
-from talosbond.health import Expected, HealthContext, run_health
+from talosbond.health import Expected, HealthContext, run_health, run_log_rules
 from talosbond.health._util import as_int
 from talosbond.model import BondStatus, Link, Node, NodeError, Problem
 from talosbond.rules import Settings
+
+if TYPE_CHECKING:
+    from talosbond.logtrace import Trace
+    from talosbond.parsing.talos_log import ControllerLog
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,11 @@ def verify_bond(
     expected: Expected | None = None,
     previous: BondStatus | None = None,
     settings: Settings | None = None,
+    traces: tuple[Trace, ...] = (),
 ) -> BondHealth:
     """Run every enabled health rule on one bond. `previous` is an earlier read of the same file (rising
-    counters)."""
-    ctx = HealthContext(node, status, link, tuple(member_links), expected, previous)
+    counters); `traces` are Talos's own errors about this bond, from its controller-runtime log."""
+    ctx = HealthContext(node, status, link, tuple(member_links), expected, previous, traces)
     return BondHealth(node, status.name, status, tuple(run_health(ctx, settings)), expected, link)
 
 
@@ -118,6 +123,13 @@ class NodeVerdict:
     bonds: tuple[BondHealth, ...]
     errors: tuple[NodeError, ...] = ()
     notes: tuple[str, ...] = ()
+    # Findings from Talos's controller-runtime log that concern no verified bond (an alias, a bond Talos never
+    # created); the ones about a verified bond are among that bond's problems.
+    log_problems: tuple[Problem, ...] = ()
+
+    @property
+    def healthy(self) -> bool:
+        return all(b.healthy for b in self.bonds) and not any(p.level == "error" for p in self.log_problems)
 
 
 def verify_node(
@@ -131,54 +143,104 @@ def verify_node(
     """Verify the bonds of one node (`bonds`, or every bond in use it has).
 
     A bond whose /proc/net/bonding file was not read or did not parse becomes a `NodeError` (could not
-    read); the node's other bonds are still verified.
+    read); the node's other bonds are still verified. A bond with a second read (`node.bonds_later`, a
+    capture's `bonding/<bond>.later.txt`) is judged on it, with the first as the earlier read, as `verify
+    --interval` does live. The node's controller-runtime log (`node.log`): Talos's own bond errors in it
+    become findings of the bond they concern (or of the node).
     """
     errors: list[NodeError] = []
     notes: list[str] = []
-    if bonds:
-        names = list(dict.fromkeys(bonds))
-    else:
-        candidates = [x.name for x in bond_links(node)]
-        candidates += [name for name in node.bonds if name not in candidates]
-        defined = _config_bonds(config)
-        names = [name for name in candidates if name in defined or _in_use(node, name)]
-        for name in candidates:
-            if name not in names:
-                notes.append(f"{node.name}: {name} has no members and is down (the bonding driver's default "
-                             f"bond?); not verified (pass --bond {name} to check it)")
-    if not names:
-        errors.append(NodeError(node.name, "no bond in use on this node", "pass --bond NAME to check one anyway"))
-        return NodeVerdict(node.name, (), tuple(errors), tuple(notes))
+    names = _names_to_verify(node, bonds, config, notes)
     # Only multi-document aliases depend on the release; a node that did not say is read as the newest.
     version = release_or_newest(node.version)
+    traces: tuple[Trace, ...] = ()
+    if isinstance(node.log, ParseError):
+        errors.append(NodeError(node.name, node.log.message, node.log.hint))
+    elif node.log is not None and not node.log.entries:
+        notes.append(f"{node.name}: its controller-runtime log is empty; Talos's own bond errors are not traced")
+    elif node.log is not None:
+        traces = _log_traces(node, config, version, node.log)
+    if not names:
+        errors.append(NodeError(node.name, "no bond in use on this node", "pass --bond NAME to check one anyway"))
     results: list[BondHealth] = []
     for name in names:
-        status = node.bonds.get(name)
-        if status is None:
+        read = _read_status(node, name, missing_hint, errors)
+        if read is None:
+            continue
+        status, earlier = read
+        expected, ok = _expected(node, name, config, version, errors, notes)
+        if ok:
             link = node.link(name)
-            what = f"no /proc/net/bonding/{name} was read" + ("" if link is None or link.kind == "bond" else
-                                                                f" ({name} is a {link.kind or link.type} link)")
-            errors.append(NodeError(node.name, what, missing_hint))
-            continue
-        if isinstance(status, ParseError):
-            errors.append(NodeError(node.name, status.message, status.hint))
-            continue
+            results.append(verify_bond(node.name, status, link, member_links_of(node, link), expected,
+                                       earlier or (previous or {}).get(name), settings,
+                                       tuple(t for t in traces if t.bond == name)))
+    verified = {h.name for h in results}
+    rest = run_log_rules(node.name, tuple(t for t in traces if t.bond not in verified), settings)
+    return NodeVerdict(node.name, tuple(results), tuple(errors), tuple(notes), tuple(rest))
+
+
+def _names_to_verify(node: Node, bonds: Sequence[str], config: ReferenceConfig | None, notes: list[str]) -> list[str]:
+    if bonds:
+        return list(dict.fromkeys(bonds))
+    candidates = [x.name for x in bond_links(node)]
+    candidates += [name for name in node.bonds if name not in candidates]
+    defined = _config_bonds(config)
+    names = [name for name in candidates if name in defined or _in_use(node, name)]
+    for name in candidates:
+        if name not in names:
+            notes.append(f"{node.name}: {name} has no members and is down (the bonding driver's default "
+                         f"bond?); not verified (pass --bond {name} to check it)")
+    return names
+
+
+def _read_status(
+    node: Node, name: str, missing_hint: str, errors: list[NodeError]
+) -> tuple[BondStatus, BondStatus | None] | None:
+    """The bond's status (its later read when there is one) and the earlier read; None after adding to
+    `errors` why it could not be read."""
+    status = node.bonds.get(name)
+    if status is None:
         link = node.link(name)
-        expected: Expected | None = None
-        if config is not None:
-            if config.view is None:
-                error = config.error or ParseError(config.source, None, "no config to compare with")
-                errors.append(NodeError(node.name, error.message, error.hint))
-                continue
-            expected = expected_from_config(config.view, config.source, name, node, version)
-            if expected is None:
-                notes.append(f"{node.name}: {config.source} does not define {name}; members and settings are not "
-                             "compared with a config")
-            else:
-                notes.extend(f"{node.name}: {config.source}: {note}" for note in expected.notes)
-        results.append(verify_bond(node.name, status, link, member_links_of(node, link), expected,
-                                   (previous or {}).get(name), settings))
-    return NodeVerdict(node.name, tuple(results), tuple(errors), tuple(notes))
+        what = f"no /proc/net/bonding/{name} was read" + ("" if link is None or link.kind == "bond" else
+                                                            f" ({name} is a {link.kind or link.type} link)")
+        errors.append(NodeError(node.name, what, missing_hint))
+        return None
+    later = node.bonds_later.get(name)
+    for read in (status, later):
+        if isinstance(read, ParseError):
+            errors.append(NodeError(node.name, read.message, read.hint))
+            return None
+    assert not isinstance(status, ParseError) and not isinstance(later, ParseError)
+    return (status, None) if later is None else (later, status)
+
+
+def _expected(
+    node: Node, name: str, config: ReferenceConfig | None, version: Release, errors: list[NodeError],
+    notes: list[str],
+) -> tuple[Expected | None, bool]:
+    """What the config says of bond `name`, and False when the config does not parse (then in `errors`)."""
+    if config is None:
+        return None, True
+    if config.view is None:
+        error = config.error or ParseError(config.source, None, "no config to compare with")
+        errors.append(NodeError(node.name, error.message, error.hint))
+        return None, False
+    expected = expected_from_config(config.view, config.source, name, node, version)
+    if expected is None:
+        notes.append(f"{node.name}: {config.source} does not define {name}; members and settings are not "
+                     "compared with a config")
+    else:
+        notes.extend(f"{node.name}: {config.source}: {note}" for note in expected.notes)
+    return expected, True
+
+
+def _log_traces(node: Node, config: ReferenceConfig | None, version: Release, log: ControllerLog) -> tuple[Trace, ...]:
+    """Each bond error Talos logged, traced back (to the config, when it was read)."""
+    from talosbond.logtrace import TraceContext, trace_log
+
+    view = config.view if config is not None else None
+    ctx = TraceContext(node, view, version, config.source if config is not None else "the machine config")
+    return tuple(trace_log(log, ctx))
 
 
 def _config_bonds(config: ReferenceConfig | None) -> set[str]:

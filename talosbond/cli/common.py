@@ -110,6 +110,9 @@ TalosVersionOpt = Annotated[
     str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11 (default: the node's).")
 ]
 TextOrJsonOpt = Annotated[TextOrJson, typer.Option("-o", "--output", help="text or json (stdout).")]
+IntervalOpt = Annotated[float, typer.Option(
+    "--interval", metavar="SECONDS", help="Read each bond twice, SECONDS apart, to catch link-failure and churn "
+    "counts rising (discover: with --save, the second read goes to bonding/<bond>.later.txt).")]
 # Which rules run and at what level (lint and verify); on top of .talosbond.yaml / [tool.talosbond].
 SelectOpt = Annotated[list[str] | None, typer.Option(
     "--select", metavar="CODES", help="Run only these rules (codes, prefixes like TB0, or names; comma lists).")]
@@ -335,6 +338,18 @@ def target_version(explicit: str | None, found: tuple[Node, ...]) -> tuple[int, 
     if explicit:
         return parse_version(explicit)
     return target_version(None, found)[0] if found else None
+
+
+def emit(text: str, out: str | None) -> None:
+    """YAML for scripts: to FILE (atomically, with a note) when -o was given, else stdout."""
+    if out:
+        from talosbond.output import print_notes
+        from talosbond.sources.capture import write_text_atomic
+
+        write_text_atomic(out, text)
+        print_notes([f"wrote {out}"])
+    else:
+        sys.stdout.write(text)
 
 
 def read_file(path: str) -> str:

@@ -13,6 +13,7 @@ from talosbond.parsing.bonding import parse_bonding
 from talosbond.parsing.links import parse_links
 from talosbond.parsing.netdev import parse_netdev
 from talosbond.parsing.resources import parse_addresses, parse_routes
+from talosbond.parsing.talos_log import ControllerLog, parse_controller_log
 from talosbond.parsing.version import parse_version_text
 
 __all__ = ["build_node", "parse_addresses", "parse_links", "parse_netdev", "parse_routes"]
@@ -47,16 +48,29 @@ def _routes(raw: RawNode) -> tuple[Route, ...]:
     return tuple(parse_routes(raw.routes, raw.origin("routes"))) if raw.routes else ()
 
 
-def _bonds(raw: RawNode) -> dict[str, BondStatus | ParseError]:
+def _bonds(raw: RawNode, texts: dict[str, str], suffix: str = "") -> dict[str, BondStatus | ParseError]:
     """Each bond file parsed; one that does not parse is kept as its error, so the node's other bonds (and
     the node itself) are still reported."""
     out: dict[str, BondStatus | ParseError] = {}
-    for bond, text in raw.bonding.items():
+    for bond, text in texts.items():
         try:
-            out[bond] = parse_bonding(text, bond, raw.origin(f"bonding/{bond}"))
+            out[bond] = parse_bonding(text, bond, raw.origin(f"bonding/{bond}{suffix}"))
         except ParseError as exc:
             out[bond] = exc
     return out
+
+
+def _log(raw: RawNode) -> ControllerLog | ParseError | None:
+    """The controller-runtime log; an empty one is a log without entries (verify says it traced nothing)."""
+    origin = raw.origins.get("controller_log", "controller-runtime log")
+    if raw.controller_log is None:
+        return None
+    if not raw.controller_log.strip():
+        return ControllerLog(origin, ())
+    try:
+        return parse_controller_log(raw.controller_log, origin)
+    except ParseError as exc:
+        return exc
 
 
 def _config(raw: RawNode) -> tuple[ConfigView | None, ParseError | None]:
@@ -84,7 +98,9 @@ def build_node(raw: RawNode) -> Node:
         version=_version(raw),
         addresses=_addresses(raw),
         routes=_routes(raw),
-        bonds=_bonds(raw),
+        bonds=_bonds(raw, raw.bonding),
         config=config,
         config_error=config_error,
+        bonds_later=_bonds(raw, raw.bonding_later, ".later"),
+        log=_log(raw),
     )

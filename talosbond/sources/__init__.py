@@ -28,6 +28,7 @@ class Connection:
     timeout: float = 30.0
     want_bonding: bool = False  # also read /proc/net/bonding/<bond> for each bond link
     want_config: bool = True  # also read the node's machine config where the source has it (a capture)
+    want_log: bool = False  # also read the controller-runtime log (talosctl, capture; verify traces its errors)
 
 
 def resolve_source(conn: Connection) -> str:
@@ -63,7 +64,7 @@ def fetch_nodes(conn: Connection, progress: Callable[[str], None] | None = None)
         from talosbond.sources.capture import read_capture
 
         assert conn.from_dir is not None
-        return read_capture(conn.from_dir, conn.nodes, conn.want_config)
+        return read_capture(conn.from_dir, conn.nodes, conn.want_config, conn.want_log)
     if not conn.nodes and kind == "talosctl":
         conn = replace(conn, nodes=_context_nodes(conn))
         if not conn.nodes:

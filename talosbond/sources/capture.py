@@ -17,7 +17,9 @@ _OPTIONAL = {
     "addresses": "addresses.yaml",
     "routes": "routes.yaml",
     "machineconfig": "machineconfig.yaml",
+    "controller_log": "logs/controller-runtime.log",
 }
+LATER = ".later"  # bonding/bond0.later.txt: the second read of bonding/bond0.txt
 _NODE_LINE = re.compile(r'^node:[ \t]*"?([^"\s]*)"?[ \t]*$', re.MULTILINE)
 _JSON_NODE = re.compile(r'"node":\s*"([^"]*)"')
 
@@ -36,27 +38,32 @@ def _node_name(links_text: str, folder: Path) -> str:
     return match.group(1) if match and match.group(1) else folder.name
 
 
-def read_node_dir(folder: Path, want_config: bool = True) -> RawNode:
+def read_node_dir(folder: Path, want_config: bool = True, want_log: bool = True) -> RawNode:
     """One node's capture folder -> `RawNode`; raises `SourceError` for unreadable files. Without
-    `want_config` the machine config is left unread (`discover` does not need it)."""
+    `want_config` (`want_log`) the machine config (the controller-runtime log) is left unread: `discover`
+    needs neither."""
     links_path = folder / LINKS
     links = _read(links_path)
     texts: dict[str, str | None] = {}
     origins = {"links": str(links_path)}
     for key, filename in _OPTIONAL.items():
         path = folder / filename
-        wanted = want_config or key != "machineconfig"
+        wanted = (want_config or key != "machineconfig") and (want_log or key != "controller_log")
         texts[key] = _read(path) if wanted and path.is_file() else None
         origins[key] = str(path)
     version_path = folder / "version.txt"
     version = _read(version_path).strip() if version_path.is_file() else ""
     origins["version"] = str(version_path)
     bonding: dict[str, str] = {}
+    later: dict[str, str] = {}
     bond_dir = folder / "bonding"
     if bond_dir.is_dir():
         for path in sorted(bond_dir.glob("*.txt")):
-            bonding[path.stem] = _read(path)
             origins[f"bonding/{path.stem}"] = str(path)
+            if path.stem.endswith(LATER):
+                later[path.stem.removesuffix(LATER)] = _read(path)
+            else:
+                bonding[path.stem] = _read(path)
     return RawNode(
         node=_node_name(links, folder),
         links=links,
@@ -68,10 +75,14 @@ def read_node_dir(folder: Path, want_config: bool = True) -> RawNode:
         machineconfig=texts["machineconfig"],
         origins=origins,
         via="capture",
+        bonding_later=later,
+        controller_log=texts["controller_log"],
     )
 
 
-def read_capture(directory: str, nodes: tuple[str, ...] = (), want_config: bool = True) -> list[RawNode | NodeError]:
+def read_capture(
+    directory: str, nodes: tuple[str, ...] = (), want_config: bool = True, want_log: bool = True
+) -> list[RawNode | NodeError]:
     """Read a one-node capture or a fleet of node folders; `nodes` picks some by node or folder name."""
     root = Path(directory)
     if not root.is_dir():
@@ -91,7 +102,7 @@ def read_capture(directory: str, nodes: tuple[str, ...] = (), want_config: bool 
     found: set[str] = set()
     for folder in folders:
         try:
-            raw = read_node_dir(folder, want_config)
+            raw = read_node_dir(folder, want_config, want_log)
         except SourceError as exc:
             if not nodes or folder.name in nodes:
                 results.append(NodeError(folder.name, exc.message, exc.hint))
@@ -153,6 +164,8 @@ def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
             files[name] = getattr(raw, key)
         for bond, text in raw.bonding.items():
             files[f"bonding/{bond}.txt"] = text
+        for bond, text in raw.bonding_later.items():
+            files[f"bonding/{bond}{LATER}.txt"] = text
         try:
             for name, content in files.items():
                 if content is not None:
