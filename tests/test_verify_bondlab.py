@@ -88,9 +88,23 @@ def test_a_flapping_bond_read_twice_is_unhealthy_and_read_once_is_not() -> None:
     assert "rose from 2 to 6 between reads" in _text(twice)
 
 
+def test_min_links_not_met_takes_the_bond_down_with_a_member_up() -> None:
+    assert "100% packet loss" in (BONDLAB / "8023ad-min-links-not-met" / "ping.txt").read_text()
+    health = _verify("8023ad-min-links-not-met")
+    assert _codes(health) == ["TB101:error:", "TB102:error:eth2", "TB110:warning:eth2"]
+    assert "only 1 member(s) up, fewer than min_links 2, so the kernel drops the bond's carrier" in _text(health)
+
+
+def test_lacp_split_over_two_switches_names_both_partners() -> None:
+    health = _verify("8023ad-split-two-switches")
+    assert _codes(health) == ["TB106:error:", "TB108:error:eth2", "TB109:error:eth2"]
+    assert "different LACP partners (eth1: 02:5e:0a:00:00:01, eth2: 02:5e:0b:00:00:01)" in _text(health)
+
+
 def test_every_bondlab_fixture_is_tested() -> None:
     tested = {"active-backup-downdelay-in-progress", "active-backup-updelay-in-progress", "8023ad-both-passive",
-              "active-backup-arp-target-unreachable", "active-backup-flapping"} | set(STOCK)
+              "active-backup-arp-target-unreachable", "active-backup-flapping", "8023ad-min-links-not-met",
+              "8023ad-split-two-switches"} | set(STOCK)
     assert {p.name for p in BONDLAB.iterdir() if p.is_dir()} == tested
     assert all(line in README for line in tested)
 
