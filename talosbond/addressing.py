@@ -45,15 +45,7 @@ class Found:
 
 
 def _config_docs(node: Node) -> list[Any]:
-    from talosbond.errors import ParseError
-    from talosbond.merge import load_docs
-
-    if not node.machineconfig:
-        return []
-    try:
-        return [d for d in load_docs(node.machineconfig, f"{node.name} machine config") if isinstance(d, dict)]
-    except ParseError:
-        return []
+    return [d for d in node.config.documents if isinstance(d, dict)] if node.config is not None else []
 
 
 def _default_gateway(routes: Any) -> str | None:

@@ -104,7 +104,7 @@ def run_patch(
 ) -> PatchResult:
     """Plan, render, prove, validate and lint; the text in `request.fmt`. Raises `UsageError` on bad choices."""
     from talosbond.addressing import carry_addressing, carry_vlans
-    from talosbond.lint import lint_text
+    from talosbond.lint import lint_view
     from talosbond.render import render_patch
     from talosbond.yamlout import dump_yaml
 
@@ -113,7 +113,7 @@ def run_patch(
     if request.keep_address:
         plan = carry_vlans(carry_addressing(plan, nodes), nodes)  # raises AddressingRefused (TB013)
     patch = render_patch(plan, nodes, per_member=request.fmt == "talhelper", replace=request.fmt in TALOS_FORMATS)
-    problems = tuple(lint_text(patch.text, "<patch>", nodes, plan.version, patch=plan.patch))
+    problems = tuple(lint_view(patch.view, nodes, plan.version, patch=plan.patch))
     notes = [*(policy.notes if policy else ()), *plan.notes, *patch.notes,
              f"selectors: {patch.strategy}, proven on {len(nodes)} node(s), before and after the bond forms"]
     text = patch.text

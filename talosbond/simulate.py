@@ -19,8 +19,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from talosbond import features
 from talosbond.cel import CelError, compile_selector, mac_bytes
 from talosbond.config import AliasConfig, ConfigView, LegacyBond, MultidocBond
+from talosbond.features import Release
 from talosbond.globs import go_glob
 from talosbond.model import Link, Node, Selector
 
@@ -46,9 +48,9 @@ def legacy_selector_matches(selector: Selector, link: Link) -> bool:
     return bool(match)
 
 
-def legacy_vlan_name(parent: str, vid: int, version: tuple[int, int]) -> str:
+def legacy_vlan_name(parent: str, vid: int, version: Release) -> str:
     """The name Talos gives a legacy VLAN link (1.6+ shortens long parents to fit 15 bytes)."""
-    if version < (1, 6) or len(parent) <= 10:
+    if not features.has(features.SHORT_VLAN_NAMES, version) or len(parent) <= 10:
         return f"{parent}.{vid}"
     digest = hashlib.sha256(parent.encode()).hexdigest()[:6]
     return f"{parent[:4]}{digest}.{vid}"
@@ -176,20 +178,23 @@ def resolve_legacy(bond: LegacyBond, links: Sequence[Link], state: str) -> State
     return StateResult(state, tuple(ordered), tuple(columns), tuple(members), {}, errors)
 
 
-def aliases_miss_enslaved(version: tuple[int, int], patch: int | None) -> bool:
+def aliases_miss_enslaved(version: Release, patch: int | None) -> bool:
     """Talos 1.12.x and 1.13.0-1.13.4 set no alias on a link that is already a bond member (its alias
     controller skipped links carrying link info; fixed in 1.13.5 and 1.14.0, siderolabs/talos#13519). An
-    unknown 1.13 patch release counts as affected."""
-    return version == (1, 12) or (version == (1, 13) and (patch is None or patch < 5))
+    unknown patch release counts as X.Y.0 (`features.has`), so a bare 1.13 is affected."""
+    from talosbond.model import TalosVersion
+
+    release = TalosVersion(version[0], version[1], patch)
+    return features.has(features.MULTIDOC_NETWORK, release) and not features.has(features.ALIAS_ON_ENSLAVED, release)
 
 
 def resolve_aliases(
-    aliases: Sequence[AliasConfig], links: Sequence[Link], version: tuple[int, int], skip_enslaved: bool = False
+    aliases: Sequence[AliasConfig], links: Sequence[Link], version: Release, skip_enslaved: bool = False
 ) -> tuple[dict[str, str], list[Column], list[str]]:
     """LinkAliasConfig processing: link name -> alias, one column per config, and evaluation errors.
     `skip_enslaved`: the #13519 releases, where a link already in a bond gets no alias."""
     physical = [x for x in links if x.physical and not (skip_enslaved and x.is_bond_member)]
-    if version >= (1, 13):
+    if features.has(features.ALIAS_NAME_ORDER, version):
         physical.sort(key=lambda x: _mac_key(x))
         configs = sorted(aliases, key=lambda a: a.name)
     else:
@@ -206,7 +211,7 @@ def resolve_aliases(
             columns.append(Column(config.name, (), "does not evaluate"))
             continue
         names = tuple(x.name for x in matched)
-        pattern = config.is_pattern and version >= (1, 13)
+        pattern = config.is_pattern and features.has(features.ALIAS_PATTERNS, version)
         if len(matched) > 1 and not pattern:
             columns.append(Column(config.name, names, f"matched {len(matched)} links: Talos skips this alias"))
             continue
@@ -226,7 +231,7 @@ def _mac_key(link: Link) -> bytes:
 
 
 def resolve_multidoc(
-    bond: MultidocBond, aliases: Sequence[AliasConfig], links: Sequence[Link], version: tuple[int, int], state: str,
+    bond: MultidocBond, aliases: Sequence[AliasConfig], links: Sequence[Link], version: Release, state: str,
     skip_enslaved: bool = False,
 ) -> StateResult:
     """BondConfig `links` resolved through aliases: real link names win, unknown names stay unresolved."""
@@ -253,7 +258,7 @@ def resolve_multidoc(
                        tuple(all_errors))
 
 
-def vlans_of(view: ConfigView, bond_name: str, version: tuple[int, int]) -> list[tuple[str, int]]:
+def vlans_of(view: ConfigView, bond_name: str, version: Release) -> list[tuple[str, int]]:
     """The VLAN links a config puts on a bond, with the names Talos gives them."""
     out: list[tuple[str, int]] = []
     for legacy in view.legacy_bonds:
@@ -267,18 +272,15 @@ def vlans_of(view: ConfigView, bond_name: str, version: tuple[int, int]) -> list
     return out
 
 
-def _patch_of(node: Node, version: tuple[int, int]) -> int | None:
-    from talosbond.parsing.version import version_patch, version_tuple
-
-    try:
-        same = bool(node.talos_version) and version_tuple(node.talos_version) == version
-    except ValueError:
+def _patch_of(node: Node, version: Release) -> int | None:
+    """The node's patch release, when it runs the target minor."""
+    if node.version is None or node.version.minor_tuple != version:
         return None
-    return version_patch(node.talos_version) if same else None
+    return node.version.patch
 
 
 def prove(
-    view: ConfigView, node: Node, version: tuple[int, int], expected: dict[str, tuple[str, ...]] | None = None,
+    view: ConfigView, node: Node, version: Release, expected: dict[str, tuple[str, ...]] | None = None,
     patch: int | None = None,
 ) -> list[NodeProof]:
     """Every bond of a config, resolved on one node before and after it forms. `patch` is the target's patch

@@ -42,18 +42,18 @@ def lint(
     """
     from talosbond.lint import lint_text, problems_json
     from talosbond.output import print_node_errors, print_problems_to, to_json
-    from talosbond.parsing.version import version_patch
+    from talosbond.parsing.version import parse_tag
 
     found, failed = optional_nodes(conn)
     version = version_of(talos_version, found)
     texts = [(path, read_file(path)) for path in files]
-    patch = version_patch(talos_version) if talos_version else None
+    patch = parse_tag(talos_version, "--talos-version").patch if talos_version else None
     problems = []
     for path, text in texts:
         if fix or diff:
             problems.extend(_fix_file(path, text, found, version, patch, settings, write=not diff))
         else:
-            problems.extend(lint_text(text, path, found, version, settings, patch))
+            problems.extend(lint_text(text, path, found, version, settings, patch=patch))
     if output is TextOrJson.json:
         sys.stdout.write(to_json(problems_json(problems)))
     else:
@@ -76,7 +76,7 @@ def _fix_file(path: str, text: str, nodes: Sequence[Node], version: tuple[int, i
     from talosbond.output import print_notes
 
     def lint_one(candidate: str) -> list[Problem]:
-        return lint_text(candidate, path, nodes, version, settings, patch)
+        return lint_text(candidate, path, nodes, version, settings, patch=patch)
 
     result = fix_text(text, lint_one, lambda candidate: _unproven(candidate, path, nodes, version, patch))
     notes = [f"{path}: fixed: {f.description}" for f in result.applied]
@@ -100,13 +100,13 @@ def _unproven(text: str, path: str, nodes: Sequence[Node], version: tuple[int, i
     """Why the config's bonds do not resolve to the same physical cards before and after they form, on
     every node (empty: proven)."""
     from talosbond.config import read_config
-    from talosbond.plan import NEWEST
+    from talosbond.features import release_or_newest
     from talosbond.simulate import prove
 
     view = read_config(text, path)
     out: list[str] = []
     for node in nodes:
-        for proof in prove(view, node, version or NEWEST, patch=patch):
+        for proof in prove(view, node, release_or_newest(version), patch=patch):
             out += [f"{node.name}: {proof.bond}: {p}" for p in proof.problems()]
             if set(proof.before.members) != set(proof.after.members):
                 out.append(f"{node.name}: {proof.bond}: members change once the bond forms")
@@ -136,8 +136,8 @@ def explain(
       talosbond explain worker.yaml --from DIR --log controller-runtime.log
     """
     from talosbond.config import read_config
+    from talosbond.features import release_or_newest
     from talosbond.output import print_explain, print_node_errors
-    from talosbond.plan import NEWEST
     from talosbond.simulate import prove
 
     given = conn.nodes or conn.from_dir is not None
@@ -147,7 +147,7 @@ def explain(
     view = read_config(read_file(file), file)
     if not view.legacy_bonds and not view.bonds and log is None:
         raise UsageError(f"{file}: no bond in it (no machine.network.interfaces[].bond, no BondConfig)")
-    version = version_of(talos_version, found) or NEWEST
+    version = release_or_newest(version_of(talos_version, found))
     proofs = [p for node in found for p in prove(view, node, version)]
     if proofs:
         print_explain(proofs)

@@ -123,16 +123,21 @@ def _with_configs(conn: Connection, nodes: Sequence[Node], via: str) -> list[Nod
     has rather than being appended to it."""
     from dataclasses import replace
 
+    from talosbond.config import read_config
+    from talosbond.errors import ParseError
     from talosbond.output import print_notes
-    from talosbond.sources.apply import config_to_compare
+    from talosbond.sources.talosctl_apply import config_to_compare
 
     out = []
     for node in nodes:
-        if not node.machineconfig and via == "talosctl" and not conn.insecure:
-            got = config_to_compare(conn, node.name, "", via)
-            if isinstance(got, tuple):
-                node = replace(node, machineconfig=got[0])
-            else:
+        if node.config is None and node.config_error is None and via == "talosctl" and not conn.insecure:
+            got = config_to_compare(conn, node.name, via)
+            try:
+                if isinstance(got, tuple):
+                    node = replace(node, config=read_config(*got))
+            except ParseError as exc:
+                node = replace(node, config_error=exc)
+            if node.config is None:
                 print_notes([f"{node.name}: its machine config could not be read, so the patch cannot replace what "
                              "it has: `talosctl patch mc` would append to a bond it already has (use talosbond apply)"])
         out.append(node)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from talosbond import features
 from talosbond.lint import LintContext
 from talosbond.lint._util import legacy_doc, path_steps, selector_is_physical_only
 from talosbond.model import Edit, Fix, Problem
@@ -41,8 +42,6 @@ from talosbond.model import Edit, Fix, Problem
 CODE = "TB001"
 NAME = "selector-matches-virtual"
 LEVEL = "error"
-
-
 FIXABLE = True
 
 
@@ -61,11 +60,12 @@ def _fixed(ctx: LintContext, index: int, bond_name: str, raw: dict[str, object])
     version = ctx.effective_version
     if len(drivers) == 1:
         fixed["driver"] = drivers.pop()
-    elif version >= (1, 7):
+    elif features.has(features.PHYSICAL_SELECTOR, version):
         fixed["physical"] = True
     else:
         return None
-    if version >= (1, 9) and "hardwareAddr" in fixed and "permanentAddr" not in fixed:
+    if features.has(features.PERMANENT_ADDR_SELECTOR, version) and "hardwareAddr" in fixed \
+            and "permanentAddr" not in fixed:
         fixed = {("permanentAddr" if k == "hardwareAddr" else k): v for k, v in fixed.items()}
     return fixed
 

@@ -56,16 +56,15 @@ def _addressed(ctx: LintContext) -> set[str]:
 def _kept_by_node(ctx: LintContext, node: Node) -> set[str]:
     """Links the node's config keeps addressed (legacy entries with addresses or DHCP) once this patch is
     merged into it (talosctl's merge, modelled): a patch does not strip what it does not touch."""
-    from talosbond.errors import ParseError
-    from talosbond.merge import MergeError, apply_patches, load_docs, parse_strategic
+    from talosbond.merge import MergeError, apply_patches, parse_strategic
     from talosbond.replace import legacy_interfaces
 
-    if not node.machineconfig or any("version" in d and "machine" in d for d in ctx.view.documents):
+    if node.config is None or any("version" in d and "machine" in d for d in ctx.view.documents):
         return set()
     try:
-        current = load_docs(node.machineconfig, f"{node.name} machine config")
-        merged = apply_patches(current, [parse_strategic(list(ctx.view.documents))], ctx.effective_version)
-    except (MergeError, ParseError):
+        merged = apply_patches(list(node.config.documents), [parse_strategic(list(ctx.view.documents))],
+                               ctx.effective_version)
+    except MergeError:
         return set()
     return {str(i.get("interface")) for i in legacy_interfaces(merged)
             if i.get("dhcp") or i.get("addresses") or i.get("cidr")}

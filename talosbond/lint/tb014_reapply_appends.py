@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from talosbond.config import read_config
-from talosbond.errors import ParseError
 from talosbond.lint import LintContext
 from talosbond.model import Problem
 
@@ -40,11 +38,8 @@ def check(ctx: LintContext) -> Iterator[Problem]:
         return  # a whole machine config replaces the node's; only a patch is merged into it
     replaced = _deleted(ctx)
     for node in ctx.nodes:
-        if not node.machineconfig:
-            continue
-        try:
-            current = read_config(node.machineconfig, f"{node.name} machine config")
-        except ParseError:
+        current = node.config
+        if current is None:
             continue
         existing = {b.name for b in current.legacy_bonds} | {b.name for b in current.bonds}
         for bond in ctx.view.legacy_bonds:

@@ -7,11 +7,13 @@ patch that fails any of these is never returned.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from talosbond.config import read_config
+from talosbond import features
+from talosbond.config import ConfigView, read_config
 from talosbond.errors import TalosbondError
 from talosbond.model import Node
 from talosbond.plan import BondPlan
@@ -30,6 +32,7 @@ class Patch:
     documents: tuple[dict[str, Any], ...]
     strategy: str
     proofs: tuple[NodeProof, ...]
+    view: ConfigView  # the text read back: what lint checks
     notes: tuple[str, ...] = ()
 
 
@@ -62,24 +65,24 @@ def render_patch(plan: BondPlan, nodes: Sequence[Node], per_member: bool = False
             raise TalosbondError(f"{node.name}: the rendered patch does not prove: {failing[0].problems()[0]}")
         proofs.extend(node_proofs)
     documents, notes = replacing(documents, plan, nodes) if replace else (documents, [])
-    return Patch(dump_yaml(documents), tuple(documents), strategy, tuple(proofs), tuple(notes))
+    text = dump_yaml(documents)
+    return Patch(text, tuple(documents), strategy, tuple(proofs), read_config(text, "<patch>"), tuple(notes))
 
 
 def replacing(
     documents: list[dict[str, Any]], plan: BondPlan, nodes: Sequence[Node]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The documents rewritten to replace what the nodes' configs have (the same patch for every node)."""
-    from talosbond.merge import load_docs
     from talosbond.replace import replace_existing
 
     chosen: tuple[list[dict[str, Any]], list[str]] | None = None
     for node in nodes:
-        if not node.machineconfig:
+        if node.config is None:
             continue
-        current = load_docs(node.machineconfig, f"{node.name} machine config")
+        current = [copy.deepcopy(d) for d in node.config.documents]
         also = [*([plan.bond] if plan.format == "multidoc" else []), *plan.members[node.name]]
         result = replace_existing(documents, current, also)
-        if result.deleted and plan.version < (1, 8):
+        if result.deleted and not features.has(features.PATCH_DELETE, plan.version):
             return documents, [f"{node.name}: Talos before 1.8 has no `$patch: delete`: `talosctl patch mc` "
                                "appends this patch to what the node's config has (" + "; ".join(result.deleted)
                                + "): remove those with `talosctl edit mc` first, or use `talosbond apply`"]
