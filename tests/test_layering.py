@@ -50,11 +50,11 @@ def test_ui_libraries_only_in_cli_wizard_output() -> None:
 # they come first; a source reads and hands what it read to the parse stage, so parsing comes before sources.
 STAGES: dict[str, tuple[str, ...]] = {
     "records": ("model", "errors", "features", "globs", "cel", "clock", "yamlout", "bondopts", "proto"),
-    "parsing": ("parsing", "config"),
+    "parsing": ("parsing", "config", "merge", "replace"),
     "sources": ("sources",),
-    "plan/selectors/simulate": ("plan", "selectors", "simulate", "ranking", "shapes", "answers"),
+    "plan/selectors/simulate": ("plan", "selectors", "simulate", "ranking", "shapes", "answers", "addressing"),
     "render/lint/verify": ("render", "lint", "verify", "health", "validate", "logtrace", "rules", "suppression",
-                           "nad", "nncp", "patchjob", "apply", "discovery"),
+                           "nad", "nncp", "patchjob", "apply", "discovery", "fix"),
     "output/cli": ("output", "cli", "wizard", "__main__", "__init__"),
 }
 ORDER = list(STAGES)
