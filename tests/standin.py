@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES
@@ -16,6 +18,27 @@ STANDIN = HERE / "standin_talosctl.py"
 DATA = HERE / "data" / "apply_node"
 HEALTHY = FIXTURES / "bond-8023ad-healthy"
 NOT_NEGOTIATED = FIXTURES / "bond-8023ad-lacp-not-negotiated"
+ACTIVE_BACKUP = FIXTURES / "bond-active-backup-failed-over"
+
+# The two bonds `talosbond drill` is tried on: the fixtures' cards, switch and configs.
+DRILL_BONDS: dict[str, dict[str, Any]] = {
+    "802.3ad": {
+        "fixture": HEALTHY, "bond": "bond0", "mode": "802.3ad", "partner": "28:99:3a:4e:11:80",
+        "members": [
+            {"name": "ens1f0np0", "perm": "0c:42:a1:5e:72:b4", "driver": "mlx5_core", "bus": "0000:3b:00.0",
+             "speed": 25000},
+            {"name": "ens1f1np1", "perm": "0c:42:a1:5e:72:b5", "driver": "mlx5_core", "bus": "0000:3b:00.1",
+             "speed": 25000},
+        ],
+    },
+    "active-backup": {
+        "fixture": ACTIVE_BACKUP, "bond": "bond0", "mode": "active-backup", "primary": "enp1s0",
+        "members": [
+            {"name": "enp1s0", "perm": "7c:83:34:b9:20:1e", "driver": "igc", "bus": "0000:01:00.0", "speed": 2500},
+            {"name": "enp2s0", "perm": "7c:83:34:b9:20:1f", "driver": "igc", "bus": "0000:02:00.0", "speed": 2500},
+        ],
+    },
+}
 
 
 def _one_member(text: str) -> str:
@@ -47,6 +70,25 @@ class FakeCluster:
             "bonding-api-down.txt": healthy,
             "bonding-lacp-down.txt": lacp_down,
             "bonding-member-missing.txt": _one_member(healthy),
+        }
+        for name, text in files.items():
+            (state / name).write_text(text)
+
+    def add_drill(self, node: str, bond: str, version: str, **scenario: Any) -> None:
+        """A node whose bond the stand-in renders from the config it runs (see standin_talosctl.drill_main).
+        `scenario`: settle (seconds the kernel takes to show a change), no_carrier, carrier_lost_during_try,
+        stuck (members that never come back), probe_down_during_try (probe addresses)."""
+        model = {k: v for k, v in DRILL_BONDS[bond].items() if k != "fixture"}
+        model.update(scenario)
+        fixture: Path = DRILL_BONDS[bond]["fixture"]
+        state = self.root / node
+        state.mkdir()
+        config = (fixture / "machineconfig.yaml").read_text()
+        files = {
+            "mode": "healthy", "drill.json": json.dumps(model), "version.txt": version + "\n",
+            "persisted.yaml": config, "active.yaml": config, "links.yaml": (fixture / "links.yaml").read_text(),
+            "netdev.txt": (fixture / "netdev.txt").read_text(), "addresses.yaml": (fixture / "addresses.yaml").read_text(),
+            "routes.yaml": (fixture / "routes.yaml").read_text(),
         }
         for name, text in files.items():
             (state / name).write_text(text)
@@ -86,3 +128,25 @@ def run_config(cluster: FakeCluster, node: str, text: str) -> None:
     """Make a fake node run (and have saved) `text`, as if it had been applied long ago."""
     (cluster.root / node / "active.yaml").write_text(text)
     (cluster.root / node / "persisted.yaml").write_text(text)
+
+
+class FakeClock:
+    """The drill's clock and the stand-in's: sleeping moves both at once, without waiting. `interrupt_at`
+    raises KeyboardInterrupt once, from the first sleep that reaches it (a Ctrl-C)."""
+
+    def __init__(self, root: Path, start: float = 1_000_000.0, interrupt_at: float | None = None) -> None:
+        self.file = root / "clock"
+        self.t = start
+        self.start = start
+        self.interrupt_at = interrupt_at
+        self.file.write_text(repr(self.t))
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += max(0.0, seconds)
+        self.file.write_text(repr(self.t))
+        if self.interrupt_at is not None and self.t - self.start >= self.interrupt_at:
+            self.interrupt_at = None
+            raise KeyboardInterrupt
