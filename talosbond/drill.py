@@ -344,6 +344,18 @@ def choose_method(view: ConfigView, node: Node, bond: str, members: Sequence[str
     return LINK_DOWN, []
 
 
+def _schema_problems(changed: Any, method: str, version: tuple[int, int]) -> list[str]:
+    """The changed document against talosbond's schemas for the node's Talos version."""
+    from talosbond.validate import SchemaError, validate_documents
+
+    fragment = _plain(changed) if method == LINK_DOWN else {"machine": {"network": {"interfaces": [_plain(changed)]}}}
+    try:
+        validate_documents([fragment], version, "the drill config")
+    except SchemaError as exc:
+        return [exc.message]
+    return []
+
+
 def plan_member(
     node: Node, bond: str, member: str, members: Sequence[str], current: str, version: tuple[int, int]
 ) -> MemberPlan:
@@ -372,6 +384,7 @@ def plan_member(
     proof, problems = prove_member(view, drill_view, node, bond, member, members, method, version)
     if _without(_load_rt(text, "drill"), bond, method, names) != _without(docs, bond, method, names):
         problems.append("the drill config changes more than the member's link")
+    problems += _schema_problems(changed, method, version)
     # Both sides written by the same writer: the diff shows the drill's change, not re-indentation.
     diff = config_diff(dump_yaml(docs), text, node.name, f"drill {member}")
     refusal = "; ".join(problems)
@@ -490,11 +503,13 @@ class MemberResult:
 
 @dataclass(frozen=True)
 class Observation:
-    """One look at the bond: the parsed /proc/net/bonding and links, or why they could not be read."""
+    """One look at the bond: the parsed /proc/net/bonding and links, or why they could not be read
+    (`answered` False: the node did not answer at all)."""
 
     status: BondStatus | None
     links: tuple[Link, ...] = ()
     error: str = ""
+    answered: bool = True
 
 
 def observe(ops: DrillOps, node: str, bond: str) -> Observation:
@@ -503,12 +518,15 @@ def observe(ops: DrillOps, node: str, bond: str) -> Observation:
 
     try:
         links_text, texts, errors = ops.read_state(node, [bond])
+    except SourceError as exc:
+        return Observation(None, (), exc.message.removeprefix(f"{node}: "), answered=False)
+    try:
         per_node = parse_links(links_text, f"{node}: talosctl get links")
         links = tuple(next(iter(per_node.values()), []))
         if bond not in texts:
             return Observation(None, links, f"{bond} cannot be read ({errors.get(bond, 'no answer')})")
         return Observation(parse_bonding(texts[bond], bond, f"{node}: /proc/net/bonding/{bond}"), links)
-    except (SourceError, ParseError) as exc:
+    except ParseError as exc:
         return Observation(None, (), exc.message)
 
 
@@ -587,11 +605,14 @@ class _Run:
         self.result.probe_losses[target] = self.result.probe_losses.get(target, 0) + 1
 
 
-def _probe_round(run: _Run) -> bool:
-    """One round of probes (the Talos API, then each address); False when every one of them failed."""
+def _probe_round(run: _Run, looked: Observation | None) -> bool:
+    """One round of probes (the Talos API, then each address); False when every one of them failed. A look
+    at the bond in this round already tells whether the API answers."""
     run.result.probe_rounds += 1
     answered = 0
-    error = run.ops.api_error(run.node)
+    error = (looked.error or "no answer") if looked is not None and not looked.answered else None
+    if looked is None:
+        error = run.ops.api_error(run.node)
     if error:
         run.lost("api")
         run.say(f"{run.node}: probe {run.result.probe_rounds}: the Talos API does not answer ({error})")
@@ -613,14 +634,12 @@ def _hold(run: _Run, baseline: BondStatus) -> None:
     dark = 0
     member = run.plan.member
     while run.clock.now() < end:
-        reachable = _probe_round(run)
-        dark = 0 if reachable else dark + 1
-        if reachable and run.result.failover_seconds is None:
-            obs = observe(run.ops, run.node, run.drill.bond)
-            if obs.status is not None and failed_over(obs.status, member, baseline):
-                run.result.failover_seconds = max(0.0, run.clock.now() - run.applied_at)
-                active = f"; {obs.status.active_member} is active" if obs.status.active_member else ""
-                run.say(f"{run.node}: {member} is out after {run.result.failover_seconds:.1f}s{active}")
+        looked = observe(run.ops, run.node, run.drill.bond) if run.result.failover_seconds is None else None
+        dark = 0 if _probe_round(run, looked) else dark + 1
+        if looked is not None and looked.status is not None and failed_over(looked.status, member, baseline):
+            run.result.failover_seconds = max(0.0, run.clock.now() - run.applied_at)
+            active = f"; {looked.status.active_member} is active" if looked.status.active_member else ""
+            run.say(f"{run.node}: {member} is out after {run.result.failover_seconds:.1f}s{active}")
         if dark >= BAD_ROUNDS:
             run.result.problems.append(f"every probe failed {dark} rounds in a row: the node was cut off")
             run.say(f"{run.node}: every probe failed {dark} rounds in a row; reverting now")
@@ -682,14 +701,13 @@ def _recover(run: _Run, baseline: BondStatus) -> Observation | None:
     config_back = False
     obs = Observation(None, (), "not read")
     while True:
-        if not run.ops.api_error(run.node):
-            config_back = config_back or _config_is_back(run)
-            if config_back:
-                obs = observe(run.ops, run.node, run.drill.bond)
-                if member_back(obs, member, baseline, index):
-                    run.result.recovery_seconds = max(0.0, run.clock.now() - run.reverted_at)
-                    run.say(f"{run.node}: {member} is back after {run.result.recovery_seconds:.1f}s")
-                    return obs
+        config_back = config_back or _config_is_back(run)  # False too while the node does not answer
+        if config_back:
+            obs = observe(run.ops, run.node, run.drill.bond)
+            if member_back(obs, member, baseline, index):
+                run.result.recovery_seconds = max(0.0, run.clock.now() - run.reverted_at)
+                run.say(f"{run.node}: {member} is back after {run.result.recovery_seconds:.1f}s")
+                return obs
         if run.clock.now() >= end:
             break
         run.clock.sleep(run.timing.poll)

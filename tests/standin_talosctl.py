@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(os.environ.get("FAKE_TALOS_DIR", "."))
+SITE_PACKAGES: list[str] = []  # filled in by tests/standin.py: the stand-in runs with `python -S`
+sys.path[:0] = [path for path in SITE_PACKAGES if path not in sys.path]
 GLOBAL_FLAGS = ("--talosconfig", "-e", "--endpoints", "--context", "-n", "--nodes")
 
 
