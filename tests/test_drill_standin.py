@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import standin_talosctl
 from cli import Result, run
-from standin import FakeClock, FakeCluster, make_cluster
+from standin import DRILL_BONDS, FakeClock, FakeCluster, make_cluster
 
 from talosbond.config import load_documents
 from talosbond.sources.apply import TalosctlOps
@@ -61,11 +61,9 @@ def _members(result: Result) -> list[dict[str, object]]:
     return node["drills"]  # type: ignore[no-any-return]
 
 
-def _unchanged(cluster: FakeCluster, node: str) -> None:
-    """After the drill the node runs and keeps its own config, nothing pending."""
-    assert cluster.active(node) == cluster.persisted(node)
-    assert cluster.persisted(node) == load_documents((cluster.root / node / "drill.json").parent.joinpath(
-        "persisted.yaml").read_text(), "persisted")
+def _as_before(cluster: FakeCluster, node: str, original: list[object]) -> None:
+    """After the drill the node runs and keeps its own config, with nothing pending."""
+    assert cluster.active(node) == original == cluster.persisted(node)
     assert not (cluster.root / node / "try.json").exists()
 
 
@@ -81,7 +79,7 @@ def test_a_two_member_bond_passes_a_drill_of_both_members(
     result = _drill("-n", "n1", "-o", "json")
     assert result.code == 0, result.err
     members = _members(result)
-    assert [m["member"] for m in members] == [m["name"] for m in standin_members(bond)]
+    assert [m["member"] for m in members] == [m["name"] for m in DRILL_BONDS[bond]["members"]]
     for entry in members:
         assert entry["verdict"] == "passed", entry
         assert entry["method"] == method
@@ -94,19 +92,92 @@ def test_a_two_member_bond_passes_a_drill_of_both_members(
     assert len(tries) == 2 and all("--timeout 8s" in line for line in tries)
     assert not any("no-reboot" in line for line in cluster.applies("n1"))
     assert cluster.calls("n1").count("n1 (rollback)") == 2
-    assert cluster.persisted("n1") == original == cluster.active("n1")
+    _as_before(cluster, "n1", original)
 
 
-def standin_members(bond: str) -> list[dict[str, str]]:
-    from standin import DRILL_BONDS
-
-    return DRILL_BONDS[bond]["members"]  # type: ignore[no-any-return]
 
 
-def test_debug_text(cluster: FakeCluster, clock: FakeClock) -> None:
-    cluster.add_drill("n1", "active-backup", "v1.12.4", settle=1.0)
+def test_a_failover_that_cuts_the_node_off_is_reported_and_rolled_back_by_talos(
+    cluster: FakeCluster, clock: FakeClock
+) -> None:
+    # the other member loses its carrier as soon as the drill starts: nothing carries the traffic
+    cluster.add_drill("n1", "active-backup", "v1.12.4", settle=1.0, carrier_lost_during_try=["enp2s0"])
+    original = cluster.persisted("n1")
+    result = _drill("-n", "n1", "--member", "enp1s0", "-o", "json")
+    assert result.code == 1
+    (entry,) = _members(result)
+    assert entry["verdict"] == "failed"
+    assert entry["probe_losses"]["api"] >= 3  # type: ignore[index]
+    assert entry["failover_seconds"] is None
+    # talosbond tried to revert early, but the node could not be reached: Talos's own timer brought it back
+    assert any("no-reboot" in line for line in cluster.applies("n1"))
+    assert entry["reverted_by"] == "talos"
+    assert "n1 (rollback)" in cluster.calls("n1")
+    assert entry["recovery_seconds"] is not None
+    problems = " ".join(entry["problems"])  # type: ignore[arg-type]
+    assert "probe(s) lost" in problems and "the Talos API failed 3 probes in a row" in problems
+    _as_before(cluster, "n1", original)
+
+
+def test_a_member_that_does_not_come_back_fails_naming_it(cluster: FakeCluster, clock: FakeClock) -> None:
+    cluster.add_drill("n1", "802.3ad", "v1.11.3", settle=1.0, stuck=["ens1f1np1"])
     result = _drill("-n", "n1")
-    print(result.err)
-    print(result.out)
-    print("\n".join(cluster.calls()))
-    assert False
+    assert result.code == 1
+    report = result.out
+    assert "ens1f0np0" in report and "passed" in report
+    assert "ens1f1np1" in report and "failed" in report
+    assert "ens1f1np1 did not come back within 60s of the revert" in report
+    assert cluster.calls("n1").count("n1 (rollback)") == 2
+
+
+def test_a_probe_address_that_stops_answering_reverts_at_once(cluster: FakeCluster, clock: FakeClock) -> None:
+    cluster.add_drill("n1", "active-backup", "v1.12.4", settle=1.0, probe_down_during_try=["127.0.0.1:6443"])
+    original = cluster.persisted("n1")
+    result = _drill("-n", "n1", "--member", "enp2s0", "--probe-address", "127.0.0.1:6443", "-o", "json")
+    assert result.code == 1
+    (entry,) = _members(result)
+    assert entry["reverted_by"] == "talosbond"
+    assert entry["probe_losses"] == {"127.0.0.1:6443": 3}
+    assert "127.0.0.1:6443 failed 3 probes in a row" in " ".join(entry["problems"])  # type: ignore[arg-type]
+    assert "n1 (rollback)" not in cluster.calls("n1")  # the early revert cancelled Talos's timer
+    assert clock.now() - clock.start < 8  # well before the 8s try timeout
+    _as_before(cluster, "n1", original)
+
+
+def test_ctrl_c_during_the_hold_reverts_and_waits_for_the_member(
+    cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(cluster.root, interrupt_at=1.5)
+    monkeypatch.setattr("talosbond.drill.default_clock", lambda: clock)
+    cluster.add_drill("n1", "802.3ad", "v1.13.6", settle=1.0)
+    original = cluster.persisted("n1")
+    result = _drill("-n", "n1", "-o", "json")
+    assert result.code == 130
+    first, second = _members(result)
+    assert first["verdict"] == "interrupted" and first["reverted_by"] == "talosbond"
+    assert first["recovery_seconds"] is not None  # it waited for the member before exiting
+    assert second["verdict"] == "not-drilled"
+    assert [line.split("--mode ")[1].split()[0] for line in cluster.applies("n1")] == ["try", "no-reboot"]
+    _as_before(cluster, "n1", original)
+
+
+def test_an_unhealthy_bond_is_not_drilled(cluster: FakeCluster, clock: FakeClock) -> None:
+    cluster.add_drill("n1", "active-backup", "v1.12.4", no_carrier=["enp2s0"])
+    result = _drill("-n", "n1")
+    assert result.code == 1
+    assert "TB102" in result.err and "bond0 is not healthy" in result.err
+    assert cluster.applies("n1") == []
+
+
+def test_no_terminal_and_no_yes_is_refused(cluster: FakeCluster) -> None:
+    cluster.add_drill("n1", "active-backup", "v1.12.4")
+    result = run("drill", "-n", "n1")
+    assert result.code == 2
+    assert "--yes" in result.err
+    assert cluster.calls() == []
+
+
+def test_a_capture_is_only_a_dry_run() -> None:
+    result = run("drill", "--from", "fixtures/links/bond-8023ad-healthy", "--yes")
+    assert result.code == 2
+    assert "--dry-run" in result.err
