@@ -27,9 +27,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from talosbond.apply import Clock, config_diff, same_config
+from talosbond.apply import config_diff, same_config
+from talosbond.clock import Clock
 from talosbond.config import NETWORK_KINDS, ConfigView, read_config, selector_from
 from talosbond.errors import ParseError, SourceError
+from talosbond.health import Expected
 from talosbond.model import BondStatus, Link, Node, Selector
 from talosbond.simulate import (
     legacy_selector_matches,
@@ -38,7 +40,7 @@ from talosbond.simulate import (
     resolve_legacy,
     resolve_multidoc,
 )
-from talosbond.verify import BondHealth, Expected, expected_from_config, member_links_of, verify_bond
+from talosbond.verify import BondHealth, expected_from_config, member_links_of, verify_bond
 
 BAD_ROUNDS = 3  # one target failing this many probes in a row: the failover failed, revert early
 ZERO_MAC = "00:00:00:00:00:00"
@@ -426,13 +428,6 @@ def plan_node(
     notes = tuple(dict.fromkeys(n for p in plans for n in p.notes))
     refused = tuple(f"{p.member}: {p.refusal}" for p in plans if p.refusal)
     return replace(base, members_plans=plans, refusals=refused, notes=notes)
-
-
-def default_clock() -> Clock:
-    """The clock the CLI runs drills on (tests replace this function)."""
-    from talosbond.apply import RealClock
-
-    return RealClock()
 
 
 def prepare_node(ops: DrillOps | None, node: Node, bond: str, member: str | None) -> NodeDrill:

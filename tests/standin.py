@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,34 @@ def _one_member(text: str) -> str:
     return (head.replace("Number of ports: 2", "Number of ports: 1") + "\nSlave Interface:" + first)
 
 
+class FakeClock:
+    """`talosbond.clock.Clock` that only moves when slept on, shared with the stand-in through a file.
+    `interrupt_at` (seconds slept) raises KeyboardInterrupt once, from the sleep that reaches it: a Ctrl-C."""
+
+    def __init__(self, root: Path) -> None:
+        self.file = root / "clock"
+        self.time = 1_000_000.0
+        self.slept = 0.0
+        self.interrupt_at: float | None = None
+        self.file.write_text(repr(self.time))
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.time += seconds
+            self.slept += seconds
+            self.file.write_text(repr(self.time))
+        if self.interrupt_at is not None and self.slept >= self.interrupt_at:
+            self.interrupt_at = None
+            raise KeyboardInterrupt
+
+
 class FakeCluster:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.clock = FakeClock(root)
 
     def add(self, node: str, mode: str = "healthy") -> None:
         state = self.root / node
@@ -108,16 +134,29 @@ class FakeCluster:
         return load_documents((self.root / node / "active.yaml").read_text(), "active")
 
 
-def make_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
-    """Put the stand-in first on PATH and return an empty fake cluster."""
+def _in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer talosbond's `talosctl` subprocess calls with the stand-in run in this process: the same
+    arguments in and text out, without a Python start-up per call (a probe loop makes dozens)."""
+    import standin_talosctl
+
+    real_run = subprocess.run
+
+    def run(cmd: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(cmd, list) and Path(cmd[0]).name == "talosctl":
+            code, out, err = standin_talosctl.call([str(x) for x in cmd[1:]])
+            return subprocess.CompletedProcess(cmd, code, out, err)
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+
+
+def make_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: bool = True) -> FakeCluster:
+    """Put the stand-in first on PATH and return an empty fake cluster. Unless `in_process` is False, the
+    calls reach the stand-in without starting it as a process."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     talosctl = bin_dir / "talosctl"
-    # -S skips site processing (a third of the start-up time, and the drill tests make hundreds of calls);
-    # the stand-in finds ruamel.yaml through the site-packages folders added here instead.
-    packages = [path for path in sys.path if path.endswith("-packages")]
-    talosctl.write_text(f"#!{sys.executable} -S\n" + STANDIN.read_text().replace(
-        "SITE_PACKAGES: list[str] = []", f"SITE_PACKAGES: list[str] = {packages!r}"))
+    talosctl.write_text(f"#!{sys.executable}\n" + STANDIN.read_text())
     talosctl.chmod(0o755)
     root = tmp_path / "nodes"
     root.mkdir()
@@ -125,6 +164,8 @@ def make_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster
     monkeypatch.setenv("FAKE_TALOS_DIR", str(root))
     monkeypatch.delenv("TALOSBOND_TALOSCTL", raising=False)
     monkeypatch.delenv("TALOSCONFIG", raising=False)
+    if in_process:
+        _in_process(monkeypatch)
     return FakeCluster(root)
 
 
@@ -133,24 +174,3 @@ def run_config(cluster: FakeCluster, node: str, text: str) -> None:
     (cluster.root / node / "active.yaml").write_text(text)
     (cluster.root / node / "persisted.yaml").write_text(text)
 
-
-class FakeClock:
-    """The drill's clock and the stand-in's: sleeping moves both at once, without waiting. `interrupt_at`
-    raises KeyboardInterrupt once, from the first sleep that reaches it (a Ctrl-C)."""
-
-    def __init__(self, root: Path, start: float = 1_000_000.0, interrupt_at: float | None = None) -> None:
-        self.file = root / "clock"
-        self.t = start
-        self.start = start
-        self.interrupt_at = interrupt_at
-        self.file.write_text(repr(self.t))
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += max(0.0, seconds)
-        self.file.write_text(repr(self.t))
-        if self.interrupt_at is not None and self.t - self.start >= self.interrupt_at:
-            self.interrupt_at = None
-            raise KeyboardInterrupt

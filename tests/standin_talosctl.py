@@ -8,11 +8,12 @@ It keeps fake nodes in `$FAKE_TALOS_DIR/<node>/`:
                    config with bond0 (api-down: the API stops answering until the rollback)
   links-before.yaml, links-after.yaml, bonding-<mode>.txt, netdev.txt, version.txt
 and appends every call it gets to `$FAKE_TALOS_DIR/calls.log` as `<node> <args...>`.
-
 A node with a `drill.json` is a bond that `talosbond drill` can exercise (see `drill_main`): its links and
 /proc/net/bonding are rendered from the config it runs, so a member taken out by a LinkConfig `up: false`
-or by narrowed selectors really leaves, and comes back after the rollback. Time is `$FAKE_TALOS_DIR/clock`
-when that file exists (the tests' fake clock writes it), so try-mode timers run on the tests' clock.
+or by narrowed selectors really leaves, and comes back after the rollback.
+`call()` runs it in-process (the tests' usual way: no process per call); run as a script it is the
+executable. Time is `$FAKE_TALOS_DIR/clock` (seconds, written by the test's fake clock) when that file exists, so that
+try-mode deadlines pass when the test's clock says so, without anyone sleeping.
 """
 
 from __future__ import annotations
@@ -26,19 +27,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(os.environ.get("FAKE_TALOS_DIR", "."))
-SITE_PACKAGES: list[str] = []  # filled in by tests/standin.py: the stand-in runs with `python -S`
-sys.path[:0] = [path for path in SITE_PACKAGES if path not in sys.path]
 GLOBAL_FLAGS = ("--talosconfig", "-e", "--endpoints", "--context", "-n", "--nodes")
 
 
+class Failed(Exception):
+    """talosctl's error line and exit code 1."""
+
+
 def fail(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
-    sys.exit(1)
+    raise Failed(message)
+
+
+def root() -> Path:
+    return Path(os.environ["FAKE_TALOS_DIR"])
 
 
 def log(node: str, args: list[str]) -> None:
-    with open(ROOT / "calls.log", "a", encoding="utf-8") as handle:
+    with open(root() / "calls.log", "a", encoding="utf-8") as handle:
         handle.write(f"{node or '-'} {' '.join(args)}\n")
 
 
@@ -82,27 +87,36 @@ def machineconfig_patch(args: list[str]) -> None:
 
 
 def now() -> float:
-    clock = ROOT / "clock"
+    clock = root() / "clock"
     return float(clock.read_text()) if clock.exists() else time.time()
 
 
 def rollback_if_due(state: Path) -> None:
     pending = state / "try.json"
-    if pending.exists():
+    if pending.exists() and now() >= json.loads(pending.read_text())["deadline"]:
         deadline = json.loads(pending.read_text())["deadline"]
-        if now() >= deadline:
-            (state / "active.yaml").write_text((state / "persisted.yaml").read_text())
-            pending.unlink()
-            log(state.name, ["(rollback)"])
-            if (state / "drill.json").exists():
-                drill_changed(state, deadline)
+        (state / "active.yaml").write_text((state / "persisted.yaml").read_text())
+        pending.unlink()
+        log(state.name, ["(rollback)"])
+        if (state / "drill.json").exists():
+            drill_changed(state, deadline)
 
 
 def seconds(duration: str) -> float:
     return float(duration.removesuffix("s"))
 
 
-def main(argv: list[str]) -> None:
+def call(argv: list[str]) -> tuple[int, str, str]:
+    """One talosctl call: (exit code, stdout, stderr)."""
+    printed: list[str] = []
+    try:
+        main(argv, printed.append)
+    except Failed as exc:
+        return 1, "".join(printed), f"error: {exc}\n"
+    return 0, "".join(printed), ""
+
+
+def main(argv: list[str], out: Any) -> None:
     node = ""
     args: list[str] = []
     index = 0
@@ -118,11 +132,11 @@ def main(argv: list[str]) -> None:
     if args[:2] == ["machineconfig", "patch"]:
         machineconfig_patch(args[2:])
         return
-    state = ROOT / node
+    state = root() / node
     if not node or not state.is_dir():
         fail(f"rpc error: code = Unavailable desc = connection error: dial tcp {node}:50000: no route to host")
     rollback_if_due(state)
-    if (state / "drill.json").exists() and drill_main(state, node, args):
+    if (state / "drill.json").exists() and drill_main(state, node, args, out):
         return
     mode = (state / "mode").read_text().strip()
     trying = (state / "try.json").exists()
@@ -130,7 +144,6 @@ def main(argv: list[str]) -> None:
     if mode == "api-down" and trying:
         fail(f"rpc error: code = Unavailable desc = connection error: dial tcp {node}:50000: connection refused")
     bonded = "bond0" in active
-    out = sys.stdout.write
     if args == ["version"]:
         out(f"Client:\n\tTag:         v1.11.3\nServer:\n\tNODE:        {node}\n\tTag:         "
             f"{(state / 'version.txt').read_text().strip()}\n")
@@ -336,13 +349,12 @@ def render_bonding(model: dict[str, Any], states: dict[str, str], failures: dict
     return head
 
 
-def drill_main(state: Path, node: str, args: list[str]) -> bool:
+def drill_main(state: Path, node: str, args: list[str], out: Any) -> bool:
     """Answer a call for a drill node; False for apply-config, which the common code runs."""
     model = json.loads((state / "drill.json").read_text())
     states = member_states(state, model)
     if "up" not in states.values():  # no member carries traffic: the node is off the network
         fail(UNAVAILABLE.format(node=node))
-    out = sys.stdout.write
     if args[:1] == ["apply-config"]:
         return False
     if args == ["get", "links", "-o", "yaml"]:
@@ -368,4 +380,7 @@ def probe_answers(state: Path, address: str) -> bool:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    code, stdout, stderr = call(sys.argv[1:])
+    sys.stdout.write(stdout)
+    sys.stderr.write(stderr)
+    sys.exit(code)

@@ -13,6 +13,7 @@ from conftest import FIXTURES
 
 from talosbond.config import read_config
 from talosbond.drill import links_without, plan_node
+from talosbond.model import BondStatus
 from talosbond.parsing import build_node
 from talosbond.simulate import resolve_legacy
 from talosbond.sources.capture import read_capture
@@ -144,3 +145,46 @@ def test_a_legacy_config_on_1_12_keeps_default_dhcp_on_a_nic_in_use(tmp_path: Pa
     assert result.code == 0, result.err
     assert {d["method"] for d in _drills(result)} == {"narrowed"}
     assert "default DHCP on eno1" in result.out
+
+
+# --- when the drill calls a failover done, and a member back ---------------------------------------------
+
+def _status(text: str) -> BondStatus:
+    from talosbond.parsing.bonding import parse_bonding
+
+    return parse_bonding(text, "bond0")
+
+
+HEALTHY_TEXT = (V111 / "bonding" / "bond0.txt").read_text()
+SECOND = HEALTHY_TEXT.index("Slave Interface: ens1f1np1")
+
+
+def _member_down(text: str, ports: int) -> str:
+    """ens1f1np1 down and in an aggregator of its own; the active aggregator counting `ports` ports."""
+    tail = text[SECOND:].replace("MII Status: up", "MII Status: down", 1).replace("Aggregator ID: 1", "Aggregator ID: 2")
+    return text[:SECOND].replace("Number of ports: 2", f"Number of ports: {ports}") + tail
+
+
+def test_802_3ad_has_failed_over_once_the_aggregator_lost_that_port() -> None:
+    from talosbond.drill import failed_over
+
+    baseline = _status(HEALTHY_TEXT)
+    assert failed_over(_status(_member_down(HEALTHY_TEXT, 1)), "ens1f1np1", baseline)
+    # the member's MII is down but LACP still counts two ports: not yet
+    assert not failed_over(_status(_member_down(HEALTHY_TEXT, 2)), "ens1f1np1", baseline)
+    assert not failed_over(baseline, "ens1f1np1", baseline)
+
+
+def test_a_member_is_back_only_in_the_same_aggregator_with_a_partner() -> None:
+    from talosbond.drill import Observation, member_back
+
+    node = build_node(read_capture(str(V111), ())[0])
+    baseline = _status(HEALTHY_TEXT)
+    assert member_back(Observation(baseline, node.links), "ens1f1np1", baseline, 2)
+    up_elsewhere = _member_down(HEALTHY_TEXT, 1).replace("MII Status: down", "MII Status: up")
+    assert not member_back(Observation(_status(up_elsewhere), node.links), "ens1f1np1", baseline, 2)
+    no_partner = HEALTHY_TEXT.replace("Partner Mac Address: 28:99:3a:4e:11:80", "Partner Mac Address: 00:00:00:00:00:00")
+    assert not member_back(Observation(_status(no_partner), node.links), "ens1f1np1", baseline, 2)
+    # enslaved per the kernel, but Talos's links do not show it in the bond yet
+    gone = tuple(link for link in node.links if link.name != "ens1f1np1")
+    assert not member_back(Observation(baseline, gone), "ens1f1np1", baseline, 2)

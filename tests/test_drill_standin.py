@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import standin_talosctl
 from cli import Result, run
-from standin import DRILL_BONDS, FakeClock, FakeCluster, make_cluster
+from standin import DRILL_BONDS, FakeCluster, make_cluster
 
-from talosbond.config import load_documents
+from talosbond.cli import Runtime
 from talosbond.sources.apply import TalosctlOps
 
 HOLD = "3s"  # try timeout 8s; a poll every 0.5s of fake time
@@ -26,7 +26,6 @@ HOLD = "3s"  # try timeout 8s; a poll every 0.5s of fake time
 @pytest.fixture
 def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
     made = make_cluster(tmp_path, monkeypatch)
-    monkeypatch.setattr(standin_talosctl, "ROOT", made.root)
 
     def probe(self: TalosctlOps, address: str, timeout: float = 3.0) -> str | None:
         # the probe address is on the fake node's network: it answers while the stand-in node is reachable
@@ -39,15 +38,9 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
     return made
 
 
-@pytest.fixture
-def clock(cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock(cluster.root)
-    monkeypatch.setattr("talosbond.drill.default_clock", lambda: fake)
-    return fake
-
-
-def _drill(*args: str) -> Result:
-    return run("drill", "--hold", HOLD, "--yes", *args)
+def _drill(cluster: FakeCluster, *args: str) -> Result:
+    """`talosbond drill` on the cluster's fake clock."""
+    return run("drill", "--hold", HOLD, "--yes", *args, runtime=Runtime(clock=cluster.clock))
 
 
 def _json(result: Result) -> dict[str, object]:
@@ -72,11 +65,11 @@ def _as_before(cluster: FakeCluster, node: str, original: list[object]) -> None:
     ("802.3ad", "v1.11.3", "narrowed"),
 ])
 def test_a_two_member_bond_passes_a_drill_of_both_members(
-    cluster: FakeCluster, clock: FakeClock, bond: str, version: str, method: str
+    cluster: FakeCluster, bond: str, version: str, method: str
 ) -> None:
     cluster.add_drill("n1", bond, version, settle=1.0)
     original = cluster.persisted("n1")
-    result = _drill("-n", "n1", "-o", "json")
+    result = _drill(cluster, "-n", "n1", "-o", "json")
     assert result.code == 0, result.err
     members = _members(result)
     assert [m["member"] for m in members] == [m["name"] for m in DRILL_BONDS[bond]["members"]]
@@ -98,12 +91,12 @@ def test_a_two_member_bond_passes_a_drill_of_both_members(
 
 
 def test_a_failover_that_cuts_the_node_off_is_reported_and_rolled_back_by_talos(
-    cluster: FakeCluster, clock: FakeClock
+    cluster: FakeCluster,
 ) -> None:
     # the other member loses its carrier as soon as the drill starts: nothing carries the traffic
     cluster.add_drill("n1", "active-backup", "v1.12.4", settle=1.0, carrier_lost_during_try=["enp2s0"])
     original = cluster.persisted("n1")
-    result = _drill("-n", "n1", "--member", "enp1s0", "-o", "json")
+    result = _drill(cluster, "-n", "n1", "--member", "enp1s0", "-o", "json")
     assert result.code == 1
     (entry,) = _members(result)
     assert entry["verdict"] == "failed"
@@ -119,9 +112,9 @@ def test_a_failover_that_cuts_the_node_off_is_reported_and_rolled_back_by_talos(
     _as_before(cluster, "n1", original)
 
 
-def test_a_member_that_does_not_come_back_fails_naming_it(cluster: FakeCluster, clock: FakeClock) -> None:
+def test_a_member_that_does_not_come_back_fails_naming_it(cluster: FakeCluster) -> None:
     cluster.add_drill("n1", "802.3ad", "v1.11.3", settle=1.0, stuck=["ens1f1np1"])
-    result = _drill("-n", "n1")
+    result = _drill(cluster, "-n", "n1")
     assert result.code == 1
     report = result.out
     assert "ens1f0np0" in report and "passed" in report
@@ -130,28 +123,26 @@ def test_a_member_that_does_not_come_back_fails_naming_it(cluster: FakeCluster, 
     assert cluster.calls("n1").count("n1 (rollback)") == 2
 
 
-def test_a_probe_address_that_stops_answering_reverts_at_once(cluster: FakeCluster, clock: FakeClock) -> None:
-    cluster.add_drill("n1", "active-backup", "v1.12.4", settle=1.0, probe_down_during_try=["127.0.0.1:6443"])
+def test_a_probe_address_that_stops_answering_reverts_at_once(cluster: FakeCluster) -> None:
+    cluster.add_drill("n1", "active-backup", "v1.12.4", settle=1.0,
+                      probe_down_during_try=["127.0.0.1:6443"])
     original = cluster.persisted("n1")
-    result = _drill("-n", "n1", "--member", "enp2s0", "--probe-address", "127.0.0.1:6443", "-o", "json")
+    result = _drill(cluster, "-n", "n1", "--member", "enp2s0", "--probe-address", "127.0.0.1:6443", "-o", "json")
     assert result.code == 1
     (entry,) = _members(result)
     assert entry["reverted_by"] == "talosbond"
     assert entry["probe_losses"] == {"127.0.0.1:6443": 3}
     assert "127.0.0.1:6443 failed 3 probes in a row" in " ".join(entry["problems"])  # type: ignore[arg-type]
     assert "n1 (rollback)" not in cluster.calls("n1")  # the early revert cancelled Talos's timer
-    assert clock.now() - clock.start < 8  # well before the 8s try timeout
+    assert cluster.clock.slept < 8  # well before the 8s try timeout
     _as_before(cluster, "n1", original)
 
 
-def test_ctrl_c_during_the_hold_reverts_and_waits_for_the_member(
-    cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock = FakeClock(cluster.root, interrupt_at=1.5)
-    monkeypatch.setattr("talosbond.drill.default_clock", lambda: clock)
+def test_ctrl_c_during_the_hold_reverts_and_waits_for_the_member(cluster: FakeCluster) -> None:
+    cluster.clock.interrupt_at = 1.5
     cluster.add_drill("n1", "802.3ad", "v1.13.6", settle=1.0)
     original = cluster.persisted("n1")
-    result = _drill("-n", "n1", "-o", "json")
+    result = _drill(cluster, "-n", "n1", "-o", "json")
     assert result.code == 130
     first, second = _members(result)
     assert first["verdict"] == "interrupted" and first["reverted_by"] == "talosbond"
@@ -161,9 +152,9 @@ def test_ctrl_c_during_the_hold_reverts_and_waits_for_the_member(
     _as_before(cluster, "n1", original)
 
 
-def test_an_unhealthy_bond_is_not_drilled(cluster: FakeCluster, clock: FakeClock) -> None:
+def test_an_unhealthy_bond_is_not_drilled(cluster: FakeCluster) -> None:
     cluster.add_drill("n1", "active-backup", "v1.12.4", no_carrier=["enp2s0"])
-    result = _drill("-n", "n1")
+    result = _drill(cluster, "-n", "n1")
     assert result.code == 1
     assert "TB102" in result.err and "bond0 is not healthy" in result.err
     assert cluster.applies("n1") == []
