@@ -649,6 +649,9 @@ def _hold(run: _Run, baseline: BondStatus) -> None:
 def _revert_early(run: _Run) -> None:
     """Apply the saved config (a non-try apply also cancels Talos's rollback timer). A node that cannot be
     reached cannot take it: then Talos's own timer reverts it."""
+    if run.saved_path is None:  # interrupted before anything was applied
+        run.reverted_at = run.clock.now()
+        return
     try:
         run.ops.apply(run.node, run.saved_path, "no-reboot")
     except SourceError as exc:
@@ -780,13 +783,20 @@ def drill_member(
     result = MemberResult(drill.name, drill.bond, plan.member, plan.method)
     run = _Run(ops, drill, plan, timing, tuple(probes), clock, say, result)
     baseline = _precheck(run)
-    if baseline is None or not _start(run):
+    if baseline is None:
         result.verdict = "failed"
         return result
     try:
+        if not _start(run):
+            result.verdict = "failed"
+            return result
         _hold(run, baseline)
+        if run.reverted_at is None:
+            _await_talos_revert(run)
     except KeyboardInterrupt:
+        # Also during the try-mode apply itself: applying the saved config is harmless if it never arrived.
         run.interrupted = True
+        run.applied_at = run.applied_at or clock.now()
         say(f"{run.node}: interrupted: reverting now, then waiting for {plan.member} to come back")
         _revert_early(run)
     if run.reverted_at is None:

@@ -138,8 +138,9 @@ def test_a_probe_address_that_stops_answering_reverts_at_once(cluster: FakeClust
     _as_before(cluster, "n1", original)
 
 
-def test_ctrl_c_during_the_hold_reverts_and_waits_for_the_member(cluster: FakeCluster) -> None:
-    cluster.clock.interrupt_at = 1.5
+@pytest.mark.parametrize("at", [1.5, 5.0])  # while probing; while waiting for Talos's timer (3s hold, 8s timeout)
+def test_ctrl_c_during_the_hold_reverts_and_waits_for_the_member(cluster: FakeCluster, at: float) -> None:
+    cluster.clock.interrupt_at = at
     cluster.add_drill("n1", "802.3ad", "v1.13.6", settle=1.0)
     original = cluster.persisted("n1")
     result = _drill(cluster, "-n", "n1", "-o", "json")
@@ -172,3 +173,18 @@ def test_a_capture_is_only_a_dry_run() -> None:
     result = run("drill", "--from", "fixtures/links/bond-8023ad-healthy", "--yes")
     assert result.code == 2
     assert "--dry-run" in result.err
+
+
+def test_nodes_are_drilled_one_at_a_time_and_a_failure_stops_the_rest(cluster: FakeCluster) -> None:
+    cluster.add_drill("n1", "active-backup", "v1.12.4", settle=1.0)
+    cluster.add_drill("n2", "802.3ad", "v1.11.3", settle=1.0, stuck=["ens1f0np0"])
+    cluster.add_drill("n3", "802.3ad", "v1.11.3", settle=1.0)
+    result = _drill(cluster, "-n", "n1,n2,n3", "-o", "json")
+    assert result.code == 1
+    order = [line.split()[0] for line in cluster.calls() if " apply-config " in f" {line} " and "--mode try" in line]
+    assert order == ["n1", "n1", "n2"]  # n2's first member never came back: nothing more is drilled
+    verdicts = [(n["node"], d["member"], d["verdict"]) for n in _json(result)["nodes"] for d in n["drills"]]  # type: ignore[attr-defined]
+    assert verdicts == [("n1", "enp1s0", "passed"), ("n1", "enp2s0", "passed"), ("n2", "ens1f0np0", "failed"),
+                        ("n2", "ens1f1np1", "not-drilled"), ("n3", "ens1f0np0", "not-drilled"),
+                        ("n3", "ens1f1np1", "not-drilled")]
+    assert cluster.applies("n3") == []

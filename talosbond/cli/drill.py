@@ -9,10 +9,13 @@ import typer
 
 from talosbond.cli.common import (
     REACH,
+    DryRunOpt,
     FromOpt,
+    ProbeAddressOpt,
     SourceKind,
     TextOrJson,
     TextOrJsonOpt,
+    YesOpt,
     _option,
     app,
     command,
@@ -37,12 +40,9 @@ def drill(
     member: Annotated[str | None, typer.Option("--member", metavar="NAME", help="Drill only this member "
                                                "(default: each in turn).")] = None,
     hold: Annotated[str, typer.Option("--hold", metavar="DURATION", help="How long each member stays out.")] = "30s",
-    probe_address: Annotated[list[str] | None, typer.Option(
-        "--probe-address", metavar="IP|HOST:PORT", help="Must keep answering (ping, or TCP connect); repeatable.",
-    )] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and each member's try-mode config; "
-                                          "change nothing.")] = False,
+    probe_address: ProbeAddressOpt = None,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
     output: TextOrJsonOpt = TextOrJson.text,
 ) -> int:
     """Failover drill: take each bond member out in turn, the way a pulled cable would, with a try-mode
