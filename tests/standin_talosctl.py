@@ -6,7 +6,8 @@ It keeps fake nodes in `$FAKE_TALOS_DIR/<node>/`:
                    first call after the deadline, as if Talos's timer had fired)
   mode             healthy | api-down | lacp-down | member-missing: how the node breaks once it runs a
                    config with bond0 (api-down: the API stops answering until the rollback)
-  links-before.yaml, links-after.yaml, bonding-<mode>.txt, netdev.txt, version.txt
+  links-before.yaml, links-after.yaml, bonding-<mode>.txt, netdev.txt, version.txt,
+                   controller-runtime.log (optional: what `logs controller-runtime` prints)
 and appends every call it gets to `$FAKE_TALOS_DIR/calls.log` as `<node> <args...>`.
 A node with a `drill.json` is a bond that `talosbond drill` can exercise (see `drill_main`): its links and
 /proc/net/bonding are rendered from the config it runs, so a member taken out by a LinkConfig `up: false`
@@ -156,6 +157,10 @@ def main(argv: list[str], out: Any) -> None:
         if not bonded:
             fail("rpc error: code = NotFound desc = stat /proc/net/bonding/bond0: no such file or directory")
         out((state / f"bonding-{mode}.txt").read_text())
+    elif args == ["logs", "controller-runtime"]:
+        if not (state / "controller-runtime.log").is_file():
+            fail("rpc error: code = NotFound desc = log not found")
+        out((state / "controller-runtime.log").read_text())
     elif args == ["get", "machineconfig", "v1alpha1", "-o", "jsonpath={.spec}"]:
         out(active + "\n")
     elif args == ["read", "/system/state/config.yaml"]:

@@ -117,6 +117,9 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan, the c
 ProbeAddressOpt = Annotated[list[str] | None, typer.Option(
     "--probe-address", metavar="IP|HOST:PORT", help="Must keep answering while the node changes (ping, or a TCP "
     "connect to HOST:PORT).")]
+IntervalOpt = Annotated[float, typer.Option(
+    "--interval", metavar="SECONDS", help="Read each bond twice, SECONDS apart, to catch link-failure and churn "
+    "counts rising (discover: with --save, the second read goes to bonding/<bond>.later.txt).")]
 # Which rules run and at what level (lint and verify); on top of .talosbond.yaml / [tool.talosbond].
 SelectOpt = Annotated[list[str] | None, typer.Option(
     "--select", metavar="CODES", help="Run only these rules (codes, prefixes like TB0, or names; comma lists).")]
