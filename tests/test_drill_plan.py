@@ -188,3 +188,17 @@ def test_a_member_is_back_only_in_the_same_aggregator_with_a_partner() -> None:
     # enslaved per the kernel, but Talos's links do not show it in the bond yet
     gone = tuple(link for link in node.links if link.name != "ens1f1np1")
     assert not member_back(Observation(baseline, gone), "ens1f1np1", baseline, 2)
+
+
+def test_a_member_that_already_has_a_link_config_gets_up_false_there(tmp_path: Path) -> None:
+    """Two LinkConfig documents for one link would be a duplicate (or, by alias, a conflict): the drill sets
+    `up: false` on the one the config has, found by the member's alias."""
+    capture = _copy(tmp_path, V113)
+    config = capture / "machineconfig.yaml"
+    config.write_text(config.read_text() + "---\napiVersion: v1alpha1\nkind: LinkConfig\nname: uplink1\n"
+                      "multicast: true\n")
+    result = _dry(capture, "--member", "enp101s0f1np1", "-o", "json")
+    assert result.code == 0, result.err
+    (entry,) = _drills(result)
+    assert entry["config_change"] == "apiVersion: v1alpha1\nkind: LinkConfig\nname: uplink1\nmulticast: true\nup: false\n"
+    assert str(entry["diff"]).count("kind: LinkConfig") == 1  # context only: no second document
