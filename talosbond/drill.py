@@ -15,7 +15,7 @@ How a member is taken out, per Talos version (read from the Talos source, `netwo
 Every drill config is proven by the simulation before it is used: the bond still resolves to the other
 members (now, and once the member is out), only that member goes down, and the addressing is untouched.
 
-The run is a state machine over an injected node-operations object (`sources.apply.TalosctlOps` is the
+The run is a state machine over an injected node-operations object (`sources.talosctl_apply.TalosctlOps` is the
 real one) and an injected clock: no I/O and no sleeping here.
 """
 
@@ -31,6 +31,14 @@ from talosbond.apply import config_diff, same_config
 from talosbond.clock import Clock
 from talosbond.config import NETWORK_KINDS, ConfigView, read_config, selector_from
 from talosbond.errors import ParseError, SourceError
+from talosbond.features import (
+    LINK_CONFIG_UP,
+    PERMANENT_ADDR_SELECTOR,
+    PHYSICAL_SELECTOR,
+    Release,
+    has,
+    release_or_newest,
+)
 from talosbond.health import Expected
 from talosbond.model import BondStatus, Link, Node, Selector
 from talosbond.simulate import (
@@ -49,7 +57,7 @@ NARROWED = "narrowed"
 
 
 class DrillOps(Protocol):
-    """The node as the drill sees it (implemented by `sources.apply.TalosctlOps`)."""
+    """The node as the drill sees it (implemented by `sources.talosctl_apply.TalosctlOps`)."""
 
     def read_config(self, node: str) -> tuple[str, str]: ...
     def saved_config(self, node: str) -> str: ...
@@ -57,7 +65,7 @@ class DrillOps(Protocol):
     def apply(self, node: str, path: Any, mode: str, try_timeout: float | None = None) -> str: ...
     def api_error(self, node: str) -> str | None: ...
     def active_config(self, node: str) -> str: ...
-    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[str, dict[str, str], dict[str, str]]: ...
+    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[Node, dict[str, str]]: ...
     def probe(self, address: str, timeout: float = 3.0) -> str | None: ...
 
 
@@ -155,7 +163,7 @@ def _legacy_entry(docs: list[Any], bond: str) -> dict[str, Any] | None:
     return None
 
 
-def _names_for(member: Link, node: Node, view: ConfigView, version: tuple[int, int]) -> set[str]:
+def _names_for(member: Link, node: Node, view: ConfigView, version: Release) -> set[str]:
     """Every name a config may use for the member: its own, its alt names, its alias."""
     aliases, _, _ = resolve_aliases(view.aliases, node.links, version)
     names = {member.name, *member.alt_names}
@@ -179,11 +187,11 @@ def link_down_config(docs: list[Any], member: Link, names: set[str]) -> tuple[li
     return out, added
 
 
-def member_selector(link: Link, version: tuple[int, int]) -> dict[str, Any]:
+def member_selector(link: Link, version: Release) -> dict[str, Any]:
     """A selector for one remaining member that cannot match a bond or VLAN (it names the NIC driver), using
     fields that do not change when the member leaves the bond (permanent MAC, else bus path)."""
-    physical = True if version >= (1, 7) else None
-    if version >= (1, 9) and link.permanent_addr:
+    physical = True if has(PHYSICAL_SELECTOR, version) else None
+    if has(PERMANENT_ADDR_SELECTOR, version) and link.permanent_addr:
         return Selector(permanent_addr=link.permanent_addr, driver=link.driver, physical=physical).as_yaml_dict()
     if link.bus_path:
         return Selector(bus_path=link.bus_path, driver=link.driver, physical=physical).as_yaml_dict()
@@ -191,7 +199,7 @@ def member_selector(link: Link, version: tuple[int, int]) -> dict[str, Any]:
 
 
 def narrowed_config(
-    docs: list[Any], bond: str, member: Link, others: Sequence[Link], version: tuple[int, int]
+    docs: list[Any], bond: str, member: Link, others: Sequence[Link], version: Release
 ) -> tuple[list[Any], Any]:
     """The config with the bond's selectors (or interfaces) no longer picking the member."""
     out = copy.deepcopy(docs)
@@ -228,7 +236,7 @@ def _without(docs: list[Any], bond: str, method: str, member_names: set[str]) ->
     return plain
 
 
-def _resolved(view: ConfigView, bond: str, links: Sequence[Link], node: Node, version: tuple[int, int]) -> set[str]:
+def _resolved(view: ConfigView, bond: str, links: Sequence[Link], node: Node, version: Release) -> set[str]:
     """The physical members Talos would give `bond` under `view` on `links`."""
     probe = replace(node, links=tuple(links))
     for legacy in view.legacy_bonds:
@@ -252,7 +260,7 @@ def links_without(node: Node, member: str) -> tuple[Link, ...]:
     return tuple(out)
 
 
-def _downed_links(view: ConfigView, node: Node, version: tuple[int, int]) -> set[str]:
+def _downed_links(view: ConfigView, node: Node, version: Release) -> set[str]:
     """The links the config's LinkConfig documents set down (names and aliases resolved as Talos does)."""
     aliases, _, _ = resolve_aliases(view.aliases, node.links, version)
     by_alias = {alias: name for name, alias in aliases.items()}
@@ -273,7 +281,7 @@ def _addresses_on(node: Node, names: set[str]) -> list[str]:
 
 def prove_member(
     current: ConfigView, drill: ConfigView, node: Node, bond: str, member: str, members: Sequence[str],
-    method: str, version: tuple[int, int],
+    method: str, version: Release,
 ) -> tuple[list[str], list[str]]:
     """The simulation's proof that the drill config takes out only `member`: (proof lines, problems)."""
     others = [m for m in members if m != member]
@@ -332,10 +340,10 @@ def _default_dhcp_users(view: ConfigView, node: Node, members: Sequence[str]) ->
 
 
 def choose_method(view: ConfigView, node: Node, bond: str, members: Sequence[str],
-                  version: tuple[int, int]) -> tuple[str, list[str]]:
+                  version: Release) -> tuple[str, list[str]]:
     """LinkConfig `up: false` where Talos has it and it changes nothing else; else narrowed selectors."""
     legacy = any(b.name == bond for b in view.legacy_bonds)
-    if version < (1, 12):
+    if not has(LINK_CONFIG_UP, version):
         return NARROWED, [f"Talos {version[0]}.{version[1]} has no LinkConfig `up` (1.12+): the bond's selectors "
                           "are narrowed instead; while out, the member is an unconfigured link, so Talos may run "
                           "DHCP on it until the revert"]
@@ -346,7 +354,7 @@ def choose_method(view: ConfigView, node: Node, bond: str, members: Sequence[str
     return LINK_DOWN, []
 
 
-def _schema_problems(changed: Any, method: str, version: tuple[int, int]) -> list[str]:
+def _schema_problems(changed: Any, method: str, version: Release) -> list[str]:
     """The changed document against talosbond's schemas for the node's Talos version."""
     from talosbond.validate import SchemaError, validate_documents
 
@@ -359,7 +367,7 @@ def _schema_problems(changed: Any, method: str, version: tuple[int, int]) -> lis
 
 
 def plan_member(
-    node: Node, bond: str, member: str, members: Sequence[str], current: str, version: tuple[int, int]
+    node: Node, bond: str, member: str, members: Sequence[str], current: str, version: Release
 ) -> MemberPlan:
     """The config that takes `member` out, proven; or why it cannot be drilled."""
     view = read_config(current, "the node's machine config")
@@ -394,20 +402,18 @@ def plan_member(
 
 
 def plan_node(
-    node: Node, bond: str, current: str, version: tuple[int, int], only: str | None = None,
-    refusals: Sequence[str] = (),
+    node: Node, bond: str, current: str, version: Release, only: str | None = None, refusals: Sequence[str] = (),
 ) -> NodeDrill:
     """Verify the bond, then plan a drill of each member (or only `only`). Nothing changes on the node."""
-    from talosbond.parsing.bonding import parse_bonding
-
     base = NodeDrill(node, bond, current=current, refusals=tuple(refusals))
-    text = node.bonding.get(bond)
-    if text is None:
+    status = node.bonds.get(bond)
+    if status is None:
         return replace(base, refusals=(*refusals, f"no /proc/net/bonding/{bond} on {node.name}: is {bond} a bond?"))
     try:
-        status = parse_bonding(text, bond, f"{node.name}: /proc/net/bonding/{bond}")
-        expected = expected_from_config(current, "the node's machine config", "the node's machine config", bond,
-                                        node, version)
+        if isinstance(status, ParseError):
+            raise status
+        view = read_config(current, "the node's machine config")
+        expected = expected_from_config(view, "the node's machine config", bond, node, version)
     except ParseError as exc:
         return replace(base, refusals=(*refusals, exc.message))
     link = node.link(bond)
@@ -430,22 +436,16 @@ def plan_node(
     return replace(base, members_plans=plans, refusals=refused, notes=notes)
 
 
-def prepare_node(ops: DrillOps | None, node: Node, bond: str, member: str | None) -> NodeDrill:
-    """Read what the node runs (`ops`; None for a capture, whose machineconfig.yaml stands in) and plan.
+def prepare_node(ops: DrillOps | None, node: Node, bond: str, member: str | None, captured: str = "") -> NodeDrill:
+    """Read what the node runs (`ops`; None for a capture, whose machine config `captured` stands in) and plan.
     A live node must run exactly the config saved on its disk: the early revert applies that config for good,
     so it must be what the node would come back to anyway."""
-    from talosbond.parsing.version import version_tuple
-    from talosbond.plan import NEWEST
-
-    try:
-        version = version_tuple(node.talos_version) if node.talos_version else NEWEST
-    except ValueError:
-        version = NEWEST
+    version = release_or_newest(node.version)
     if ops is None:
-        if not node.machineconfig:
+        if not captured:
             return NodeDrill(node, bond, refusals=(f"the capture of {node.name} has no machineconfig.yaml: the drill "
                                                    "config is built from the node's config",))
-        return plan_node(node, bond, node.machineconfig, version, member)
+        return plan_node(node, bond, captured, version, member)
     try:
         current, how = ops.read_config(node.name)
         saved = ops.saved_config(node.name)
@@ -462,7 +462,7 @@ def prepare_node(ops: DrillOps | None, node: Node, bond: str, member: str | None
 
 def plan_commands(node: str, member: MemberPlan, timing: DrillTiming) -> list[str]:
     """What the drill runs for one member (shown by the plan and --dry-run)."""
-    from talosbond.sources.apply import go_duration
+    from talosbond.sources.talosctl_apply import go_duration
 
     return [
         f"talosctl -n {node} apply-config --file drill-{member.member}.yaml --mode try --timeout "
@@ -508,21 +508,18 @@ class Observation:
 
 
 def observe(ops: DrillOps, node: str, bond: str) -> Observation:
-    from talosbond.parsing.bonding import parse_bonding
-    from talosbond.parsing.links import parse_links
-
     try:
-        links_text, texts, errors = ops.read_state(node, [bond])
+        now, errors = ops.read_state(node, [bond])
     except SourceError as exc:
         return Observation(None, (), exc.message.removeprefix(f"{node}: "), answered=False)
-    try:
-        per_node = parse_links(links_text, f"{node}: talosctl get links")
-        links = tuple(next(iter(per_node.values()), []))
-        if bond not in texts:
-            return Observation(None, links, f"{bond} cannot be read ({errors.get(bond, 'no answer')})")
-        return Observation(parse_bonding(texts[bond], bond, f"{node}: /proc/net/bonding/{bond}"), links)
     except ParseError as exc:
         return Observation(None, (), exc.message)
+    status = now.bonds.get(bond)
+    if status is None:
+        return Observation(None, now.links, f"{bond} cannot be read ({errors.get(bond, 'no answer')})")
+    if isinstance(status, ParseError):
+        return Observation(None, now.links, status.message)
+    return Observation(status, now.links)
 
 
 def _up_others(status: BondStatus, member: str) -> list[str]:
@@ -680,7 +677,7 @@ def _errors(health: BondHealth) -> list[str]:
 def _health_of(drill: NodeDrill, obs: Observation) -> BondHealth | None:
     if obs.status is None:
         return None
-    now = Node(drill.name, obs.links, talos_version=drill.node.talos_version)
+    now = Node(drill.name, obs.links, version=drill.node.version)
     link = now.link(drill.bond)
     return verify_bond(drill.name, obs.status, link, member_links_of(now, link), drill.expected)
 
@@ -863,7 +860,7 @@ def drill_document(drills: Sequence[NodeDrill], results: Sequence[MemberResult],
         findings = [{"code": p.code, "level": p.level, "message": p.message}
                     for p in (drill.health.problems if drill.health else ())]
         nodes.append({"node": drill.name, "bond": drill.bond, "mode": drill.mode, "members": list(drill.members),
-                      "talos_version": drill.node.talos_version, "refusals": list(drill.refusals),
+                      "talos_version": str(drill.node.version or ""), "refusals": list(drill.refusals),
                       "findings": findings, "notes": list(drill.notes), "drills": members})
     return {"dry_run": dry_run, "hold_seconds": timing.hold, "try_timeout_seconds": timing.try_timeout,
             "nodes": nodes}

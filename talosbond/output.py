@@ -73,7 +73,7 @@ def discover_document(
             links.append(entry)
         nodes.append({
             "node": ranking.node.name,
-            "talos_version": ranking.node.talos_version or None,
+            "talos_version": str(ranking.node.version) if ranking.node.version is not None else None,
             "links": links,
             "management": list(ranking.management),
             "bondable_groups": [list(g) for g in ranking.groups],
@@ -118,7 +118,7 @@ def print_discovery(
     console = console or stderr_console()
     for ranking in rankings:
         node = ranking.node
-        title = f"[bold]{node.name}[/bold]" + (f"  Talos {node.talos_version}" if node.talos_version else "")
+        title = f"[bold]{node.name}[/bold]" + (f"  Talos {node.version}" if node.version is not None else "")
         table = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
         for column in ("#", "name", "driver", "permanent MAC", "current MAC", "bus path", "PCI ID",
                        "vendor / product", "speed", "carrier", "rx", "tx", "role"):
@@ -612,7 +612,7 @@ def print_drill_plan(drills: Sequence[Any], commands: dict[tuple[str, str], list
     targets = ", ".join(["the Talos API", *probes])
     out.write(f"plan: {len(drills)} node(s), one member at a time; each held out {hold:g}s while probing {targets}\n")
     for drill in drills:
-        version = f", Talos {drill.node.talos_version}" if drill.node.talos_version else ""
+        version = f", Talos {drill.node.version}" if drill.node.version else ""
         out.write(f"\n{drill.name}: {drill.bond} ({drill.mode or 'unknown mode'}), members "
                   f"{', '.join(drill.members) or 'unknown'}{version}\n")
         if drill.health is not None and not drill.health.healthy:

@@ -18,7 +18,7 @@ from cli import Result, run
 from standin import DRILL_BONDS, FakeCluster, make_cluster
 
 from talosbond.cli import Runtime
-from talosbond.sources.apply import TalosctlOps
+from talosbond.sources.talosctl_apply import TalosctlOps
 
 HOLD = "3s"  # try timeout 8s; a poll every 0.5s of fake time
 

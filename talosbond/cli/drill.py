@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from talosbond.cli.common import Runtime
     from talosbond.drill import DrillTiming, NodeDrill
     from talosbond.sources import Connection
-    from talosbond.sources.apply import TalosctlOps
+    from talosbond.sources.talosctl_apply import TalosctlOps
 
 
 @app.command()
@@ -60,7 +60,7 @@ def drill(
     """
     from talosbond.drill import DrillTiming, prepare_node
     from talosbond.output import print_node_errors
-    from talosbond.sources.apply import TalosctlOps, check_probe_address
+    from talosbond.sources.talosctl_apply import TalosctlOps, check_probe_address
 
     capture = conn.from_dir is not None
     if capture and not dry_run:
@@ -78,13 +78,14 @@ def drill(
         from dataclasses import replace
 
         conn = replace(conn, source=SourceKind.talosctl.value)  # the drill itself runs talosctl
-    found = fetch(conn, raw_text=True)
+    found = fetch(conn)
     if found.errors:
         print_node_errors(found.errors)
         raise UsageError(f"{len(found.errors)} node(s) could not be read; nothing was changed")
     ops = None if capture else TalosctlOps(conn)
     try:
-        drills = [prepare_node(ops, node, bond, member) for node in found.nodes]
+        captured = {raw.node: raw.machineconfig or "" for raw in found.raws} if capture else {}
+        drills = [prepare_node(ops, node, bond, member, captured.get(node.name, "")) for node in found.nodes]
         return _plan_then_run(drills, ops, timing, probes, runtime, dry_run, yes, output)
     finally:
         if ops is not None:
