@@ -32,6 +32,10 @@ class ParseError(TalosbondError):
         self.line = line
         self.expected = expected
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, int | None, str, str]]:
+        # A node parsed in another process carries its unparsable bond files as ParseErrors.
+        return ParseError, (self.source, self.line, self.expected, self.hint)
+
 
 class SourceError(TalosbondError):
     """A node could not be read: talosctl missing or failing, a timeout, a missing capture file.
