@@ -54,7 +54,7 @@ STAGES: dict[str, tuple[str, ...]] = {
     "sources": ("sources",),
     "plan/selectors/simulate": ("plan", "selectors", "simulate", "ranking", "shapes", "answers", "addressing"),
     "render/lint/verify": ("render", "lint", "verify", "health", "validate", "logtrace", "rules", "suppression",
-                           "nad", "nncp", "patchjob", "apply", "discovery", "fix"),
+                           "nad", "nncp", "patchjob", "apply", "drill", "discovery", "fix"),
     "output/cli": ("output", "cli", "wizard", "__main__", "__init__"),
 }
 ORDER = list(STAGES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from talosbond.model import SPEED_UNKNOWN, Link
 from talosbond.parsing.yamlish import Document, load_stream
 
 LINK_TYPE = "LinkStatuses.net.talos.dev"
+_BOND_ID = re.compile(r"^    id: (\S+)$")
 
 # YAML key -> (Link attribute, converter name). Keys Talos may add later are ignored.
 _STR_FIELDS = {
@@ -155,3 +157,16 @@ def parse_links(text: str, source: str = "<links>") -> dict[str, list[Link]]:
     if not nodes:
         raise ParseError(source, None, "no LinkStatus documents found")
     return nodes
+
+
+def bond_names(links_yaml: str) -> list[str]:
+    """Names of bond links in `get links -o yaml` text, without a full parse (for the reads that follow)."""
+    names = []
+    current = ""
+    for line in links_yaml.splitlines():
+        match = _BOND_ID.match(line)
+        if match:
+            current = match.group(1)
+        elif line.strip() == "kind: bond" and current:
+            names.append(current)
+    return names
