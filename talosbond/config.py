@@ -136,6 +136,8 @@ def read_config(text: str, filename: str) -> ConfigView:
     mbonds: list[MultidocBond] = []
     kinds: list[tuple[str, dict[str, Any]]] = []
     for index, doc in enumerate(docs):
+        if doc.get("$patch") == "delete":
+            continue  # a patch's `$patch: delete` of a whole document removes it; it configures nothing
         kind = doc.get("kind")
         if isinstance(kind, str):
             label = f"{kind}/{doc.get('name', '')}" if doc.get("name") else kind

@@ -111,7 +111,7 @@ def replace_existing(
     while index < len(docs):
         doc = docs[index]
         ident = doc_id(doc) if doc.get("kind") else ""
-        if ident in current_docs and DELETE.items() - doc.items():
+        if ident in current_docs and doc.get("$patch") != "delete":
             old = current_docs[ident]
             if carry:
                 _carry(old, doc, _DOC_CARRIED, f"{doc['kind']} {doc.get('name', '')}", out)
