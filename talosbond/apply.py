@@ -18,16 +18,17 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from talosbond.clock import Clock
 from talosbond.errors import ParseError, SourceError, UsageError
+from talosbond.health import Expected
 from talosbond.model import BondStatus, Node
 from talosbond.simulate import NodeProof
-from talosbond.verify import BondHealth, Expected, expected_from_config, member_links_of, verify_bond
+from talosbond.verify import BondHealth, expected_from_config, member_links_of, verify_bond
 
 REQUIRED_PASSES = 2  # consecutive all-pass probes before committing: a link that just came up may flap
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
@@ -44,22 +45,6 @@ class Ops(Protocol):
     def active_config(self, node: str) -> str: ...
     def read_state(self, node: str, bonds: Sequence[str]) -> tuple[str, dict[str, str], dict[str, str]]: ...
     def probe(self, address: str, timeout: float = 3.0) -> str | None: ...
-
-
-class Clock(Protocol):
-    def now(self) -> float: ...
-    def sleep(self, seconds: float) -> None: ...
-
-
-class RealClock:
-    """Monotonic time: the try-mode deadline must not move with the wall clock."""
-
-    def now(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
 
 
 def parse_duration(text: str) -> float:
@@ -476,3 +461,95 @@ def _await_rollback(
     return Outcome(name, "not-back", False, [*failures, (
         f"the node did not answer within {waited} after the rollback: check its console; Talos restores the "
         "config saved on disk")], health)
+
+
+# --- the whole run, node after node ----------------------------------------------------------------
+
+
+class ApplyUI(Protocol):
+    """What `apply` shows and asks (implemented by the CLI over `output.py`)."""
+
+    def plan(self, plans: Sequence[NodePlan], commands: dict[str, list[str]], timeout: float,
+             probe_address: str | None) -> None: ...
+    def problems(self, problems: Sequence[Any]) -> None: ...
+    def diffs(self, plans: Sequence[NodePlan]) -> None: ...
+    def error(self, message: str, hint: str = "") -> None: ...
+    def confirm(self, question: str) -> bool: ...
+    def step(self, line: str) -> None: ...
+    def summary(self, outcomes: Sequence[Outcome], untouched: Sequence[str]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """One `talosbond apply` as asked on the command line."""
+
+    file: str
+    patch_text: str
+    timing: Timing
+    probe_address: str | None = None
+    dry_run: bool = False
+    yes: bool = False
+
+
+def _version(node: Node) -> tuple[int, int]:
+    from talosbond.parsing.version import version_tuple
+    from talosbond.plan import NEWEST
+
+    try:
+        return version_tuple(node.talos_version) if node.talos_version else NEWEST
+    except ValueError:
+        return NEWEST
+
+
+def _refused(request: ApplyRequest, plans: Sequence[NodePlan], ui: ApplyUI) -> bool:
+    """Lint the patch against every node's current config and say what refuses it."""
+    from dataclasses import replace
+
+    from talosbond.lint import lint_text
+    from talosbond.parsing.version import version_tuple
+
+    versions = {p.node.talos_version for p in plans if p.node.talos_version}
+    lint_version = version_tuple(versions.pop()) if len(versions) == 1 else None
+    with_configs = [replace(p.node, machineconfig=p.current) for p in plans]
+    problems = lint_text(request.patch_text, request.file, with_configs, lint_version)
+    commands = {p.name: plan_commands(p, request.file, request.timing) for p in plans}
+    ui.plan(plans, commands, request.timing.timeout, request.probe_address)
+    ui.problems(problems)
+    lint_errors = [p for p in problems if p.level == "error"]
+    if lint_errors:
+        ui.error(f"patch refused: {len(lint_errors)} lint error(s)", "fix the patch (`talosbond lint`)")
+        return True
+    refused = [p for p in plans if p.refusals]
+    if refused:
+        ui.error(f"patch refused on {', '.join(p.name for p in refused)}", "see `refused:` above")
+        return True
+    return False
+
+
+def apply_patch(request: ApplyRequest, nodes: Sequence[Node], ops: Ops, clock: Clock, ui: ApplyUI) -> int:
+    """Plan every node, refuse or confirm, then try-probe-commit node by node, stopping at the first
+    failure. Returns the exit code: 0 every node committed (or already had the patch), 1 otherwise."""
+    plans = [prepare(ops, node, Path(request.file), request.patch_text, _version(node)) for node in nodes]
+    if _refused(request, plans, ui):
+        return 1
+    if request.dry_run:
+        ui.diffs(plans)
+        return 0
+    if not request.yes and not ui.confirm(f"apply to {len(plans)} node(s), one at a time?"):
+        ui.error("not applied")
+        return 1
+    timing = request.timing
+    outcomes = []
+    for plan in plans:
+        try:
+            outcome = run_node(ops, plan, timing, request.probe_address, clock, ui.step)
+        except KeyboardInterrupt:
+            ui.step(f"interrupted on {plan.name}: nothing more is committed; if it was in try mode, "
+                    f"Talos rolls it back by itself within {timing.timeout:g}s")
+            raise
+        outcomes.append(outcome)
+        if not outcome.ok:
+            break
+    untouched = [p.name for p in plans[len(outcomes):]]
+    ui.summary(outcomes, untouched)
+    return 0 if all(o.ok for o in outcomes) and not untouched else 1

@@ -164,8 +164,29 @@ class Selector:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One change to a config document: `op` is "set", "delete" or "append" at `path` (keys and list
+    indexes from the document's root); `doc` is the document's index in a multi-document file."""
+
+    path: tuple[str | int, ...]
+    op: str
+    value: Any = None
+    doc: int = 0
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What a finding's fix changes, and a one-line description for people and `-o json`."""
+
+    description: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
 class Problem:
-    """A lint or health finding."""
+    """A lint or health finding. `level` is filled in by the rule framework (`talosbond.rules`) from the
+    rule's default and the user's settings; `check` (health) says what to look at on the switch or node,
+    `member` names the bond member it concerns."""
 
     code: str
     level: str  # "error" | "warning" | "info"
@@ -173,6 +194,9 @@ class Problem:
     file: str = ""
     path: str = ""
     node: str = ""
+    check: str = ""
+    member: str = ""
+    fix: Fix | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -273,7 +273,7 @@ def print_explain(proofs: Sequence[Any], console: Console | None = None) -> None
 # --- verify and apply (issue 5) ---
 
 def _member_entry(member: Any) -> dict[str, Any]:
-    from talosbond.verify import decode_port_state
+    from talosbond.health._util import decode_port_state
 
     actor = member.actor.port_state if member.actor is not None else None
     partner = member.partner.port_state if member.partner is not None else None
@@ -330,78 +330,96 @@ def verify_document(verdicts: Sequence[Any], errors: Sequence[NodeError], notes:
     }
 
 
+def _bond_title(health: Any) -> str:
+    from rich.markup import escape
+
+    status = health.status
+    verdict_text = "[green]healthy[/green]" if health.healthy else "[bold red]UNHEALTHY[/bold red]"
+    settings = [status.mode]
+    if status.xmit_hash_policy:
+        settings.append(f"hash {status.xmit_hash_policy}")
+    if status.lacp_rate:
+        settings.append(f"lacp {status.lacp_rate}")
+    settings.append(f"miimon {status.miimon}")
+    if status.arp_interval:
+        settings.append(f"arp {status.arp_interval}ms {','.join(status.arp_targets)}")
+    return (f"[bold]{escape(health.node)}[/bold] {escape(health.name)}  {escape(', '.join(settings))}  "
+            f"MII {status.mii_status}  {verdict_text}")
+
+
+def _member_row(status: Any, member: Any) -> list[str]:
+    """One member's cells: the common ones, then LACP state (802.3ad) or its role (failover modes)."""
+    from rich.markup import escape
+
+    from talosbond.health._util import short_port_state
+
+    mii = "[green]up[/green]" if member.mii_status == "up" else f"[red]{escape(member.mii_status)}[/red]"
+    row = [escape(member.name), mii, human_speed(member.speed_mbit), member.duplex or "-",
+           str(member.link_failure_count), member.permanent_addr or "-"]
+    if status.mode == "802.3ad":
+        row += [
+            str(member.aggregator_id) if member.aggregator_id is not None else "N/A",
+            short_port_state(member.actor.port_state if member.actor else None),
+            short_port_state(member.partner.port_state if member.partner else None),
+            member.partner.system_mac if member.partner is not None else "-",
+            f"{member.actor_churn_state or '-'}/{member.partner_churn_state or '-'}",
+        ]
+    elif status.mode in FAILOVER_MODES:
+        roles = [role for role, name in (("active", status.active_member), ("primary", status.primary))
+                 if member.name == name]
+        row.append(", ".join(roles) or "backup")
+    return row
+
+
+FAILOVER_MODES = ("active-backup", "balance-tlb", "balance-alb")
+
+
+def _print_bond(health: Any, console: Console) -> None:
+    """One bond: its members table, aggregator, expected members and problems."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    status = health.status
+    table = Table(title=_bond_title(health), title_justify="left", pad_edge=False)
+    lacp = status.mode == "802.3ad"
+    columns = ["member", "MII", "speed", "duplex", "failures", "permanent MAC"]
+    if lacp:
+        columns += ["agg", "actor state", "partner state", "partner MAC", "churn actor/partner"]
+    elif status.mode in FAILOVER_MODES:
+        columns += ["role"]
+    for column in columns:
+        table.add_column(column, no_wrap=True)
+    for member in status.members:
+        table.add_row(*_member_row(status, member))
+    console.print(table)
+    aggregator = status.active_aggregator
+    if lacp and aggregator is not None:
+        console.print(f"  active aggregator {aggregator.aggregator_id}: {aggregator.ports} port(s), "
+                      f"partner {aggregator.partner_mac}", soft_wrap=True)
+    elif lacp and status.no_active_aggregator:
+        console.print("  [red]no active aggregator[/red]", soft_wrap=True)
+    if health.expected is not None and health.expected.members is not None:
+        console.print(f"  expected members ({escape(health.expected.source)}): "
+                      f"{escape(', '.join(health.expected.members) or 'none')}", soft_wrap=True)
+    for problem in health.problems:
+        colour = "red" if problem.level == "error" else "yellow"
+        console.print(f"  [{colour}]{problem.level}[/{colour}] {problem.code} {escape(problem.message)}",
+                      soft_wrap=True)
+        if problem.check:
+            console.print(f"      check: {escape(problem.check)}", soft_wrap=True)
+    console.print()
+
+
 def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Sequence[str] = (),
                  console: Console | None = None) -> None:
     """Per bond: a line with its settings and verdict, a table of members with decoded LACP state, then
     each problem with what to check. On stderr, like every table."""
     from rich.markup import escape
-    from rich.table import Table
-
-    from talosbond.verify import short_port_state
 
     console = console or stderr_console()
     for verdict in verdicts:
         for health in verdict.bonds:
-            status = health.status
-            verdict_text = "[green]healthy[/green]" if health.healthy else "[bold red]UNHEALTHY[/bold red]"
-            settings = [status.mode]
-            if status.xmit_hash_policy:
-                settings.append(f"hash {status.xmit_hash_policy}")
-            if status.lacp_rate:
-                settings.append(f"lacp {status.lacp_rate}")
-            settings.append(f"miimon {status.miimon}")
-            if status.arp_interval:
-                settings.append(f"arp {status.arp_interval}ms {','.join(status.arp_targets)}")
-            title = (f"[bold]{escape(health.node)}[/bold] {escape(health.name)}  {escape(', '.join(settings))}  "
-                     f"MII {status.mii_status}  {verdict_text}")
-            table = Table(title=title, title_justify="left", pad_edge=False)
-            lacp = status.mode == "802.3ad"
-            columns = ["member", "MII", "speed", "duplex", "failures", "permanent MAC"]
-            if lacp:
-                columns += ["agg", "actor state", "partner state", "partner MAC", "churn actor/partner"]
-            elif status.mode in ("active-backup", "balance-tlb", "balance-alb"):
-                columns += ["role"]
-            for column in columns:
-                table.add_column(column, no_wrap=True)
-            for member in status.members:
-                mii = "[green]up[/green]" if member.mii_status == "up" else f"[red]{escape(member.mii_status)}[/red]"
-                row = [escape(member.name), mii, human_speed(member.speed_mbit), member.duplex or "-",
-                       str(member.link_failure_count), member.permanent_addr or "-"]
-                if lacp:
-                    partner_mac = member.partner.system_mac if member.partner is not None else "-"
-                    row += [
-                        str(member.aggregator_id) if member.aggregator_id is not None else "N/A",
-                        short_port_state(member.actor.port_state if member.actor else None),
-                        short_port_state(member.partner.port_state if member.partner else None),
-                        partner_mac,
-                        f"{member.actor_churn_state or '-'}/{member.partner_churn_state or '-'}",
-                    ]
-                elif status.mode in ("active-backup", "balance-tlb", "balance-alb"):
-                    roles = []
-                    if member.name == status.active_member:
-                        roles.append("active")
-                    if member.name == status.primary:
-                        roles.append("primary")
-                    row.append(", ".join(roles) or "backup")
-                table.add_row(*row)
-            console.print(table)
-            aggregator = status.active_aggregator
-            if lacp:
-                if aggregator is not None:
-                    console.print(f"  active aggregator {aggregator.aggregator_id}: {aggregator.ports} port(s), "
-                                  f"partner {aggregator.partner_mac}", soft_wrap=True)
-                elif status.no_active_aggregator:
-                    console.print("  [red]no active aggregator[/red]", soft_wrap=True)
-            if health.expected is not None and health.expected.members is not None:
-                console.print(f"  expected members ({escape(health.expected.source)}): "
-                              f"{escape(', '.join(health.expected.members) or 'none')}", soft_wrap=True)
-            for problem in health.problems:
-                colour = "red" if problem.level == "error" else "yellow"
-                console.print(f"  [{colour}]{problem.level}[/{colour}] {problem.code} {escape(problem.message)}",
-                              soft_wrap=True)
-                if problem.check:
-                    console.print(f"      check: {escape(problem.check)}", soft_wrap=True)
-            console.print()
+            _print_bond(health, console)
     for note in notes:
         console.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)
     print_node_errors(errors, console)
@@ -473,3 +491,25 @@ def print_apply_summary(outcomes: Sequence[Any], untouched: Sequence[str]) -> No
                         out.write(f"      check: {problem.check}\n")
     for node in untouched:
         out.write(f"  {node}: not touched (an earlier node failed)\n")
+
+
+def print_rules(rules: Iterable[Any]) -> None:
+    """`talosbond rules`: both families, one line per rule with its default level and summary."""
+    families = (("lint", "lint rules (talosbond lint, patch):"),
+                ("health", "bond health rules (talosbond verify, apply):"))
+    for index, (family, title) in enumerate(families):
+        sys.stdout.write(("\n" if index else "") + title + "\n")
+        for rule in rules:
+            if rule.family == family:
+                fix = " [fix]" if rule.fixable else ""
+                sys.stdout.write(f"  {rule.code}  {rule.level:<7}  {rule.name:<26} {rule.summary}{fix}\n")
+
+
+def print_rule(rule: Any) -> None:
+    """`talosbond rules CODE`: the rule's full documentation."""
+    notes = [rule.family, f"default level {rule.level}"]
+    if rule.needs_links:
+        notes.append("needs links: -n or --from")
+    if rule.fixable:
+        notes.append("lint --fix can fix it")
+    sys.stdout.write(f"{rule.code} {rule.name} ({', '.join(notes)})\n\n{rule.doc}\n")

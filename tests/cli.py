@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from typer.testing import CliRunner
 
-from talosbond.cli import app
+from talosbond.cli import Runtime, app
 
 
 @dataclass
@@ -16,6 +16,7 @@ class Result:
     err: str
 
 
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+def run(*args: str, runtime: Runtime | None = None, env: dict[str, str] | None = None) -> Result:
+    """One run of `talosbond ARGS`; `runtime` replaces the run's settings (e.g. a fake clock)."""
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False, obj=runtime, env=env)
     return Result(result.exit_code, result.stdout, result.stderr)

@@ -34,7 +34,7 @@ def sample_text(relative: str) -> str:
 def scenarios() -> list[Path]:
     """Every capture folder under fixtures/links (fleet members included)."""
     out = []
-    for path in sorted(FIXTURES.iterdir()) if FIXTURES.is_dir() else []:
+    for path in sorted(FIXTURES.iterdir()):
         if (path / "links.yaml").is_file():
             out.append(path)
         elif path.is_dir():
@@ -61,16 +61,9 @@ def pki_dir(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fleet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shared fleet fixture when present, else three synthetic nodes."""
-    from talos_test_server import make_fleet
-
-    fleet = FIXTURES / "fleet-3-identical"
-    if fleet.is_dir():
-        return fleet
-    folder = tmp_path_factory.mktemp("fleet")
-    make_fleet(folder, 3)
-    return folder
+def fleet_dir() -> Path:
+    """The committed three-node fleet."""
+    return FIXTURES / "fleet-3-identical"
 
 
 @pytest.fixture(scope="module")

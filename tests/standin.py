@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES
@@ -24,9 +26,29 @@ def _one_member(text: str) -> str:
     return (head.replace("Number of ports: 2", "Number of ports: 1") + "\nSlave Interface:" + first)
 
 
+class FakeClock:
+    """`talosbond.clock.Clock` that only moves when slept on, shared with the stand-in through a file."""
+
+    def __init__(self, root: Path) -> None:
+        self.file = root / "clock"
+        self.time = 1_000_000.0
+        self.slept = 0.0
+        self.file.write_text(repr(self.time))
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.time += seconds
+            self.slept += seconds
+            self.file.write_text(repr(self.time))
+
+
 class FakeCluster:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.clock = FakeClock(root)
 
     def add(self, node: str, mode: str = "healthy") -> None:
         state = self.root / node
@@ -66,8 +88,25 @@ class FakeCluster:
         return load_documents((self.root / node / "active.yaml").read_text(), "active")
 
 
-def make_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
-    """Put the stand-in first on PATH and return an empty fake cluster."""
+def _in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer talosbond's `talosctl` subprocess calls with the stand-in run in this process: the same
+    arguments in and text out, without a Python start-up per call (a probe loop makes dozens)."""
+    import standin_talosctl
+
+    real_run = subprocess.run
+
+    def run(cmd: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(cmd, list) and Path(cmd[0]).name == "talosctl":
+            code, out, err = standin_talosctl.call([str(x) for x in cmd[1:]])
+            return subprocess.CompletedProcess(cmd, code, out, err)
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+
+
+def make_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: bool = True) -> FakeCluster:
+    """Put the stand-in first on PATH and return an empty fake cluster. Unless `in_process` is False, the
+    calls reach the stand-in without starting it as a process."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     talosctl = bin_dir / "talosctl"
@@ -79,6 +118,8 @@ def make_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster
     monkeypatch.setenv("FAKE_TALOS_DIR", str(root))
     monkeypatch.delenv("TALOSBOND_TALOSCTL", raising=False)
     monkeypatch.delenv("TALOSCONFIG", raising=False)
+    if in_process:
+        _in_process(monkeypatch)
     return FakeCluster(root)
 
 

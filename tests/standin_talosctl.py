@@ -8,6 +8,9 @@ It keeps fake nodes in `$FAKE_TALOS_DIR/<node>/`:
                    config with bond0 (api-down: the API stops answering until the rollback)
   links-before.yaml, links-after.yaml, bonding-<mode>.txt, netdev.txt, version.txt
 and appends every call it gets to `$FAKE_TALOS_DIR/calls.log` as `<node> <args...>`.
+`call()` runs it in-process (the tests' usual way: no process per call); run as a script it is the
+executable. Time is `$FAKE_TALOS_DIR/clock` (seconds, written by the test's fake clock) when that file exists, so that
+try-mode deadlines pass when the test's clock says so, without anyone sleeping.
 """
 
 from __future__ import annotations
@@ -19,17 +22,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(os.environ["FAKE_TALOS_DIR"])
 GLOBAL_FLAGS = ("--talosconfig", "-e", "--endpoints", "--context", "-n", "--nodes")
 
 
+class Failed(Exception):
+    """talosctl's error line and exit code 1."""
+
+
 def fail(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
-    sys.exit(1)
+    raise Failed(message)
+
+
+def root() -> Path:
+    return Path(os.environ["FAKE_TALOS_DIR"])
 
 
 def log(node: str, args: list[str]) -> None:
-    with open(ROOT / "calls.log", "a", encoding="utf-8") as handle:
+    with open(root() / "calls.log", "a", encoding="utf-8") as handle:
         handle.write(f"{node or '-'} {' '.join(args)}\n")
 
 
@@ -72,9 +81,14 @@ def machineconfig_patch(args: list[str]) -> None:
         yaml.dump(config, handle)
 
 
+def now() -> float:
+    clock = root() / "clock"
+    return float(clock.read_text()) if clock.exists() else time.time()
+
+
 def rollback_if_due(state: Path) -> None:
     pending = state / "try.json"
-    if pending.exists() and time.time() >= json.loads(pending.read_text())["deadline"]:
+    if pending.exists() and now() >= json.loads(pending.read_text())["deadline"]:
         (state / "active.yaml").write_text((state / "persisted.yaml").read_text())
         pending.unlink()
         log(state.name, ["(rollback)"])
@@ -84,7 +98,17 @@ def seconds(duration: str) -> float:
     return float(duration.removesuffix("s"))
 
 
-def main(argv: list[str]) -> None:
+def call(argv: list[str]) -> tuple[int, str, str]:
+    """One talosctl call: (exit code, stdout, stderr)."""
+    printed: list[str] = []
+    try:
+        main(argv, printed.append)
+    except Failed as exc:
+        return 1, "".join(printed), f"error: {exc}\n"
+    return 0, "".join(printed), ""
+
+
+def main(argv: list[str], out: Any) -> None:
     node = ""
     args: list[str] = []
     index = 0
@@ -100,7 +124,7 @@ def main(argv: list[str]) -> None:
     if args[:2] == ["machineconfig", "patch"]:
         machineconfig_patch(args[2:])
         return
-    state = ROOT / node
+    state = root() / node
     if not node or not state.is_dir():
         fail(f"rpc error: code = Unavailable desc = connection error: dial tcp {node}:50000: no route to host")
     rollback_if_due(state)
@@ -110,7 +134,6 @@ def main(argv: list[str]) -> None:
     if mode == "api-down" and trying:
         fail(f"rpc error: code = Unavailable desc = connection error: dial tcp {node}:50000: connection refused")
     bonded = "bond0" in active
-    out = sys.stdout.write
     if args == ["version"]:
         out(f"Client:\n\tTag:         v1.11.3\nServer:\n\tNODE:        {node}\n\tTag:         "
             f"{(state / 'version.txt').read_text().strip()}\n")
@@ -134,7 +157,7 @@ def main(argv: list[str]) -> None:
         how = args[args.index("--mode") + 1]
         if how == "try":
             (state / "active.yaml").write_text(text)
-            deadline = time.time() + seconds(args[args.index("--timeout") + 1])
+            deadline = now() + seconds(args[args.index("--timeout") + 1])
             (state / "try.json").write_text(json.dumps({"deadline": deadline}))
             if mode == "api-down":  # the network changes under the call
                 fail("rpc error: code = Unavailable desc = error reading from server: connection reset by peer")
@@ -150,4 +173,7 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    code, stdout, stderr = call(sys.argv[1:])
+    sys.stdout.write(stdout)
+    sys.stderr.write(stderr)
+    sys.exit(code)

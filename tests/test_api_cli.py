@@ -26,14 +26,6 @@ def server(fleet: dict[str, NodeData], pki_dir: Path) -> Iterator[TalosTestServe
         yield running
 
 
-@pytest.fixture(autouse=True)
-def _no_debug_left_over(monkeypatch: pytest.MonkeyPatch) -> None:
-    """--debug sets CLI state that would outlive an in-process run."""
-    from talosbond import cli
-
-    monkeypatch.setitem(cli._state, "debug", False)
-
-
 @pytest.fixture()
 def talosconfig(tmp_path: Path, pki: Pki, server: TalosTestServer) -> Path:
     return write_talosconfig(tmp_path / "talosconfig", ca=pki.ca, client=pki.issue(server=False, org="os:admin"),

@@ -2,7 +2,8 @@
 that keeps fake nodes' configs and bonding state in a temp folder and can be told to break.
 
 Proves the commit path, the rollback path for each way a node can break, and that a fleet run never
-touches the next node after a failure.
+touches the next node after a failure. Time is the cluster's fake clock: try-mode deadlines pass when
+`apply` sleeps on it, and nothing really waits.
 """
 
 from __future__ import annotations
@@ -10,22 +11,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli import run
+from cli import Result
+from cli import run as run_cli
 from standin import DATA, FakeCluster, make_cluster
 
+from talosbond.cli import Runtime
 from talosbond.config import load_documents
 
 PATCH = str(DATA / "bond.yaml")
-# Generous for the commit path (it commits as soon as the probes pass twice); short where a rollback
-# has to be waited for. Nothing asserts on how long anything took.
+# Realistic try-mode timeouts: the fake clock makes waiting for a rollback free.
 COMMIT_TIMEOUT = "20s"
-ROLLBACK_TIMEOUT = "3s"
+ROLLBACK_TIMEOUT = "2m"
 
 
 @pytest.fixture
 def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
     return make_cluster(tmp_path, monkeypatch)
 
+
+def run(cluster: FakeCluster, *args: str) -> Result:
+    """`talosbond ARGS` on the cluster's fake clock."""
+    return run_cli(*args, runtime=Runtime(clock=cluster.clock))
 
 
 def _original() -> list[object]:
@@ -40,9 +46,10 @@ def _bond_of(docs: list[object]) -> dict[str, object]:
     return bond  # type: ignore[no-any-return]
 
 
-def test_commits_on_a_healthy_node(cluster: FakeCluster) -> None:
+def test_commits_on_a_healthy_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster = make_cluster(tmp_path, monkeypatch, in_process=False)  # the stand-in as a real executable
     cluster.add("n1")
-    result = run("apply", PATCH, "-n", "n1", "--timeout", COMMIT_TIMEOUT, "--yes")
+    result = run(cluster, "apply", PATCH, "-n", "n1", "--timeout", COMMIT_TIMEOUT, "--yes")
     assert result.code == 0, result.err
     tries, commits = cluster.applies("n1")
     assert "--mode try --timeout 20s" in tries
@@ -64,7 +71,7 @@ def test_commits_on_a_healthy_node(cluster: FakeCluster) -> None:
 ])
 def test_a_broken_node_is_not_committed_and_rolls_back(cluster: FakeCluster, mode: str, why: str) -> None:
     cluster.add("n1", mode)
-    result = run("apply", PATCH, "-n", "n1", "--timeout", ROLLBACK_TIMEOUT, "--yes")
+    result = run(cluster, "apply", PATCH, "-n", "n1", "--timeout", ROLLBACK_TIMEOUT, "--yes")
     assert result.code == 1
     applies = cluster.applies("n1")
     assert len(applies) == 1 and "--mode try" in applies[0]
@@ -74,12 +81,13 @@ def test_a_broken_node_is_not_committed_and_rolls_back(cluster: FakeCluster, mod
     assert cluster.active("n1") == _original()
     assert "n1: rolled-back" in result.err
     assert why in result.err
+    assert cluster.clock.slept >= 120  # it waited out the try-mode timeout before judging the rollback
 
 
 def test_a_fleet_stops_at_the_first_failure(cluster: FakeCluster) -> None:
     cluster.add("n1", "lacp-down")
     cluster.add("n2")
-    result = run("apply", PATCH, "-n", "n1,n2", "--timeout", ROLLBACK_TIMEOUT, "--yes")
+    result = run(cluster, "apply", PATCH, "-n", "n1,n2", "--timeout", ROLLBACK_TIMEOUT, "--yes")
     assert result.code == 1
     assert cluster.applies("n2") == []
     assert cluster.persisted("n2") == _original()
@@ -89,7 +97,7 @@ def test_a_fleet_stops_at_the_first_failure(cluster: FakeCluster) -> None:
 def test_a_fleet_goes_node_by_node(cluster: FakeCluster) -> None:
     cluster.add("n1")
     cluster.add("n2")
-    result = run("apply", PATCH, "-n", "n1,n2", "--timeout", COMMIT_TIMEOUT, "--yes")
+    result = run(cluster, "apply", PATCH, "-n", "n1,n2", "--timeout", COMMIT_TIMEOUT, "--yes")
     assert result.code == 0, result.err
     order = [(line.split()[0], line.split("--mode ")[1].split()[0]) for line in cluster.calls() if "apply-config" in line]
     assert order == [("n1", "try"), ("n1", "no-reboot"), ("n2", "try"), ("n2", "no-reboot")]
@@ -97,9 +105,9 @@ def test_a_fleet_goes_node_by_node(cluster: FakeCluster) -> None:
 
 def test_applying_again_changes_nothing(cluster: FakeCluster) -> None:
     cluster.add("n1")
-    assert run("apply", PATCH, "-n", "n1", "--timeout", COMMIT_TIMEOUT, "--yes").code == 0
+    assert run(cluster, "apply", PATCH, "-n", "n1", "--timeout", COMMIT_TIMEOUT, "--yes").code == 0
     first = cluster.persisted("n1")
-    result = run("apply", PATCH, "-n", "n1", "--timeout", COMMIT_TIMEOUT, "--yes")
+    result = run(cluster, "apply", PATCH, "-n", "n1", "--timeout", COMMIT_TIMEOUT, "--yes")
     assert result.code == 0, result.err
     assert len(cluster.applies("n1")) == 2  # only the first run's try and commit
     assert cluster.persisted("n1") == first
@@ -108,7 +116,7 @@ def test_applying_again_changes_nothing(cluster: FakeCluster) -> None:
 
 def test_dry_run_shows_commands_and_diff_and_changes_nothing(cluster: FakeCluster) -> None:
     cluster.add("n1")
-    result = run("apply", PATCH, "-n", "n1", "--dry-run")
+    result = run(cluster, "apply", PATCH, "-n", "n1", "--dry-run")
     assert result.code == 0, result.err
     assert cluster.applies("n1") == []
     assert "apply-config --file" in result.err and "--mode try --timeout 120s" in result.err
@@ -121,7 +129,7 @@ def test_dry_run_shows_commands_and_diff_and_changes_nothing(cluster: FakeCluste
 
 def test_no_terminal_and_no_yes_is_refused(cluster: FakeCluster) -> None:
     cluster.add("n1")
-    result = run("apply", PATCH, "-n", "n1")
+    result = run(cluster, "apply", PATCH, "-n", "n1")
     assert result.code == 2
     assert "--yes" in result.err
     assert cluster.calls() == []
@@ -137,7 +145,7 @@ def test_a_patch_with_lint_errors_is_refused(cluster: FakeCluster, tmp_path: Pat
         "                      driver: mlx5_core\n                      physical: true\n",
         "                    - hardwareAddr: 0c:42:a1:5e:72:*\n",
     ) + "              vlans:\n                - vlanId: 87\n                  dhcp: true\n")
-    result = run("apply", str(bad), "-n", "n1", "--yes")
+    result = run(cluster, "apply", str(bad), "-n", "n1", "--yes")
     assert result.code == 1
     assert "refused" in result.err
     assert cluster.applies("n1") == []
@@ -145,7 +153,7 @@ def test_a_patch_with_lint_errors_is_refused(cluster: FakeCluster, tmp_path: Pat
 
 def test_an_unreachable_node_stops_before_anything_changes(cluster: FakeCluster) -> None:
     cluster.add("n1")
-    result = run("apply", PATCH, "-n", "n1,ghost", "--yes")
+    result = run(cluster, "apply", PATCH, "-n", "n1,ghost", "--yes")
     assert result.code == 2
     assert "ghost" in result.err
     assert cluster.applies("n1") == []
@@ -160,14 +168,14 @@ def test_probe_address_must_answer_before_committing(cluster: FakeCluster) -> No
         listening.bind(("127.0.0.1", 0))
         listening.listen()
         port = listening.getsockname()[1]
-        ok = run("apply", PATCH, "-n", "n1", "--timeout", COMMIT_TIMEOUT, "--yes", "--probe-address",
+        ok = run(cluster, "apply", PATCH, "-n", "n1", "--timeout", COMMIT_TIMEOUT, "--yes", "--probe-address",
                  f"127.0.0.1:{port}")
     assert ok.code == 0, ok.err
     assert f"127.0.0.1:{port} answers" in ok.err  # in the plan
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         dead = closed.getsockname()[1]
-    failed = run("apply", PATCH, "-n", "n2", "--timeout", ROLLBACK_TIMEOUT, "--yes", "--probe-address",
+    failed = run(cluster, "apply", PATCH, "-n", "n2", "--timeout", ROLLBACK_TIMEOUT, "--yes", "--probe-address",
                  f"127.0.0.1:{dead}")
     assert failed.code == 1
     assert f"127.0.0.1:{dead} does not answer" in failed.err

@@ -24,9 +24,9 @@ from talosbond.apply import (
     run_node,
 )
 from talosbond.errors import SourceError, UsageError
+from talosbond.health import Expected
 from talosbond.parsing import build_node
 from talosbond.sources.capture import read_node_dir
-from talosbond.verify import Expected
 
 CURRENT = (DATA / "config.yaml").read_text()
 MERGED = CURRENT.replace("        hostname: w41\n", "        hostname: w41\n        interfaces:\n"

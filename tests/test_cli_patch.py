@@ -26,12 +26,6 @@ machine:
 """
 
 
-@pytest.fixture(autouse=True)
-def _need_fixtures() -> None:
-    if not SEED.is_dir() or not PITFALL.is_dir():
-        pytest.skip("seed fixtures missing")
-
-
 def _cards(capture) -> list[str]:  # type: ignore[no-untyped-def]
     from talosbond.api import parse_raws
     from talosbond.sources.capture import read_capture

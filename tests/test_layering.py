@@ -1,4 +1,5 @@
-"""DESIGN.md's layering: I/O only in sources/, typer/rich/questionary only in the CLI, wizard and output."""
+"""DESIGN.md's layering: I/O only in sources/, typer/rich/questionary only in the CLI (the cli/ package),
+wizard and output."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "talosbond"
 IO_MODULES = {"subprocess", "socket", "ssl", "httpx", "grpclib", "urllib", "http", "asyncio"}
 UI_MODULES = {"typer", "rich", "questionary"}
-UI_ALLOWED = {"cli.py", "wizard.py", "output.py"}
+UI_ALLOWED = {"wizard.py", "output.py"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -38,6 +39,7 @@ def test_ui_libraries_only_in_cli_wizard_output() -> None:
     offenders = {
         str(p.relative_to(PACKAGE)): sorted(_imports(p) & UI_MODULES)
         for p in _modules()
-        if str(p.relative_to(PACKAGE)) not in UI_ALLOWED and _imports(p) & UI_MODULES
+        if p.relative_to(PACKAGE).parts[0] != "cli" and str(p.relative_to(PACKAGE)) not in UI_ALLOWED
+        and _imports(p) & UI_MODULES
     }
     assert offenders == {}

@@ -33,8 +33,6 @@ def _nodes(name: str | None) -> tuple[Node, ...]:
         return ()
     if name in SYNTHETIC:
         return (SYNTHETIC[name](),)
-    if not (FIXTURES / name).is_dir():
-        pytest.skip(f"fixture {name} missing")
     nodes, errors, _ = parse_raws(read_capture(str(FIXTURES / name)))
     assert not errors
     return tuple(nodes)
@@ -55,6 +53,11 @@ def test_rule_case(rule: str, case: dict[str, Any]) -> None:
         assert any(case["message"] in p.message for p in problems if p.code == case["expect"][0])
     if "level" in case:
         assert all(p.level == case["level"] for p in problems if p.code == case["expect"][0])
+    if "fix" in case:  # the edits of the first finding of the expected code, as `lint --fix` applies them
+        (first,) = [p for p in problems if p.code == case["expect"][0]][:1]
+        assert first.fix is not None, f"{first.code} has no fix: {first.message}"
+        edits = [{"doc": e.doc, "path": list(e.path), "op": e.op, "value": e.value} for e in first.fix.edits]
+        assert edits == [{"doc": 0, "value": None, **edit} for edit in case["fix"]]
 
 
 def test_every_rule_has_a_failing_and_a_passing_case_and_a_documented_example() -> None:

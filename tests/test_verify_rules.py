@@ -11,11 +11,13 @@ import pytest
 from conftest import FIXTURES
 from ruamel.yaml import YAML
 
+from talosbond.health import all_rules
+from talosbond.health._util import decode_port_state, short_port_state
 from talosbond.model import Node, RawNode
 from talosbond.parsing import build_node
 from talosbond.parsing.bonding import parse_bonding
 from talosbond.sources.capture import read_node_dir
-from talosbond.verify import RULES, ConfigText, decode_port_state, short_port_state, verify_node
+from talosbond.verify import ConfigText, verify_node
 
 CASES: list[dict[str, Any]] = YAML(typ="safe").load((Path(__file__).parent / "verify_cases" / "cases.yaml").read_text())
 
@@ -69,13 +71,14 @@ def test_health_case(case: dict[str, Any]) -> None:
 
 def test_every_rule_has_a_case_and_documentation() -> None:
     covered = {p.split(":")[0] for case in CASES for p in case["problems"]}
-    codes = [r.code for r in RULES]
+    codes = [r.code for r in all_rules()]
     assert codes == sorted(codes) and len(set(codes)) == len(codes)
     assert all(c.startswith("TB1") for c in codes)
     assert set(codes) <= covered, f"rules without a case: {sorted(set(codes) - covered)}"
-    for rule in RULES:
+    for rule in all_rules():
         assert len(rule.doc) > 80, rule.code
         assert rule.level in ("error", "warning")
+        assert "Failing:" in rule.doc and "Passing:" in rule.doc, rule.code
 
 
 @pytest.mark.parametrize("state, names", [

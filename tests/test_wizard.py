@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pexpect
-import pytest
 from cli import run
 from conftest import FIXTURES
 
@@ -17,7 +16,7 @@ SEED = FIXTURES / "e1000e-onboard-plus-addin"
 
 def _spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
     child = pexpect.spawn(sys.executable, ["-m", "talosbond", "wizard", *args], cwd=str(tmp_path), encoding="utf-8",
-                          timeout=30, dimensions=(50, 200), env={"PATH": "/usr/bin:/bin", "TERM": "xterm"})
+                          timeout=30, dimensions=(50, 200), env={"PATH": "/usr/bin:/bin", "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"})
     return child
 
 
@@ -73,9 +72,3 @@ def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
 def test_without_a_terminal_it_says_so() -> None:
     result = run("wizard", "--from", str(SEED))
     assert result.code == 2 and "needs a terminal" in result.err
-
-
-@pytest.fixture(autouse=True)
-def _seed() -> None:
-    if not SEED.is_dir():
-        pytest.skip("seed fixture missing")

@@ -1,5 +1,6 @@
 """Lint rules for bond configs: one module per rule (`tbNNN_name.py`), each with a code, a level, a
-docstring showing a failing and a passing example, and a `check(ctx)` that yields problems.
+docstring showing a failing and a passing example, and a `check(ctx)` that yields problems (the framework
+is `talosbond.rules`, shared with the health rules).
 
 Rules that need the node's links (`NEEDS_LINKS = True`) run only when links are given (`-n` or `--from`);
 they use the simulation of Talos's matching before and after the bond forms.
@@ -7,27 +8,15 @@ they use the simulation of Talos's matching before and after the bond forms.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from types import ModuleType
 from typing import Any
 
 from talosbond.config import ConfigView, read_config
-from talosbond.model import Node, Problem
+from talosbond.model import Fix, Node, Problem
+from talosbond.rules import Rule, Settings, by_level, load_rules, run_rules
 from talosbond.simulate import NodeProof, prove
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str
-    level: str
-    needs_links: bool
-    doc: str
-    check: Callable[[LintContext], Iterable[Problem]]
 
 
 @dataclass
@@ -51,55 +40,57 @@ class LintContext:
             self._proofs[node.name] = prove(self.view, node, self.effective_version)
         return self._proofs[node.name]
 
-    def problem(self, rule: str, level: str, message: str, path: str = "", node: str = "") -> Problem:
-        return Problem(code=rule, level=level, message=message, file=self.view.filename, path=path, node=node)
-
-
-def _rule_from(module: ModuleType) -> Rule:
-    return Rule(
-        code=module.CODE, name=module.NAME, level=module.LEVEL, needs_links=getattr(module, "NEEDS_LINKS", False),
-        doc=(module.__doc__ or "").strip(), check=module.check,
-    )
+    def problem(self, message: str, path: str = "", node: str = "", fix: Fix | None = None,
+                level: str = "") -> Problem:
+        """A finding; the framework fills in the rule's code and its level (`level` only where it depends on
+        what was found)."""
+        return Problem(code="", level=level, message=message, file=self.view.filename, path=path, node=node,
+                       fix=fix)
 
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule, in code order."""
-    rules = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("tb"):
-            rules.append(_rule_from(importlib.import_module(f"{__name__}.{info.name}")))
-    return tuple(sorted(rules, key=lambda r: r.code))
+    """Every lint rule, in code order."""
+    return load_rules(__name__, __path__, "lint")
 
 
 def find_rule(code: str) -> Rule | None:
-    wanted = code.upper()
-    return next((r for r in all_rules() if r.code == wanted or r.name == code.lower()), None)
+    from talosbond.rules import find_rule as find
+
+    return find(code, all_rules())
 
 
-def lint_view(view: ConfigView, nodes: Sequence[Node] = (), version: tuple[int, int] | None = None) -> list[Problem]:
-    """Run every applicable rule; problems sorted errors first, then by code."""
+def lint_view(view: ConfigView, nodes: Sequence[Node] = (), version: tuple[int, int] | None = None,
+              settings: Settings | None = None) -> list[Problem]:
+    """Run every enabled rule that applies; problems sorted errors first, then by code."""
     ctx = LintContext(view, nodes, version)
-    problems: list[Problem] = []
-    for rule in all_rules():
-        if rule.needs_links and not nodes:
-            continue
-        problems.extend(rule.check(ctx))
-    order = {"error": 0, "warning": 1, "info": 2}
-    unique = list(dict.fromkeys(problems))
-    return sorted(unique, key=lambda p: (order.get(p.level, 3), p.code, p.node, p.path))
+    found = run_rules(all_rules(), ctx, settings or Settings(), lambda rule: rule.needs_links and not nodes)
+    return by_level(found)
 
 
 def lint_text(
-    text: str, filename: str, nodes: Sequence[Node] = (), talos_version: tuple[int, int] | None = None
+    text: str, filename: str, nodes: Sequence[Node] = (), talos_version: tuple[int, int] | None = None,
+    settings: Settings | None = None,
 ) -> list[Problem]:
-    """Lint a config or patch given as text (raises `ParseError` on bad YAML)."""
-    return lint_view(read_config(text, filename), nodes, talos_version)
+    """Lint a config or patch given as text (raises `ParseError` on bad YAML); inline
+    `# talosbond: disable=...` comments are honoured."""
+    from talosbond.suppression import apply_suppressions
+
+    problems = lint_view(read_config(text, filename), nodes, talos_version, settings)
+    return list(apply_suppressions(problems, text, {r.code: r.name for r in all_rules()}))
+
+
+def fix_json(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {"description": fix.description, "edits": [
+        {"doc": e.doc, "path": list(e.path), "op": e.op, "value": e.value} for e in fix.edits]}
 
 
 def problems_json(problems: Iterable[Problem]) -> dict[str, Any]:
-    """`lint -o json`: DESIGN.md's contract, plus the node a problem was found on."""
+    """`lint -o json`: DESIGN.md's contract, plus the node a problem was found on and its fix."""
     return {"problems": [
-        {"code": p.code, "level": p.level, "message": p.message, "file": p.file, "path": p.path, "node": p.node}
+        {"code": p.code, "level": p.level, "message": p.message, "file": p.file, "path": p.path, "node": p.node,
+         "fix": fix_json(p.fix)}
         for p in problems
     ]}

@@ -66,7 +66,6 @@ def check(ctx: LintContext) -> Iterator[Problem]:
             })
             seen = f" It matches {', '.join(caught)} once the bond forms." if caught else ""
             yield ctx.problem(
-                CODE, LEVEL,
                 f"selector can match virtual links (the bond's VLANs carry the members' MAC), so Talos would "
                 f"enslave e.g. {bond.name}.<vid> into {bond.name}: 'device or resource busy'.{seen} "
                 f"Fixed selector: {_fix(ctx, index, bond.name, raw)}",

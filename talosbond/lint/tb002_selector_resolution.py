@@ -37,11 +37,10 @@ def check(ctx: LintContext) -> Iterator[Problem]:
             path = next((b.path for b in ctx.view.legacy_bonds if b.name == proof.bond),
                         next((b.path for b in ctx.view.bonds if b.name == proof.bond), ""))
             for message in proof.problems():
-                yield ctx.problem(CODE, LEVEL, f"bond {proof.bond}: {message}", path=path, node=node.name)
+                yield ctx.problem(f"bond {proof.bond}: {message}", path=path, node=node.name)
             before, after = set(proof.before.members), set(proof.after.members)
             if before and after and before != after and not proof.problems():
                 yield ctx.problem(
-                    CODE, LEVEL,
                     f"bond {proof.bond}: members change once the bond forms ({', '.join(sorted(before))} -> "
                     f"{', '.join(sorted(after))})", path=path, node=node.name,
                 )
@@ -49,7 +48,6 @@ def check(ctx: LintContext) -> Iterator[Problem]:
             physical = {m for m in before if (link := node.link(m)) is not None and link.physical}
             if current and physical and physical != current:
                 yield ctx.problem(
-                    CODE, LEVEL,
                     f"bond {proof.bond}: the selectors pick {', '.join(sorted(physical))}, but the node's "
                     f"{proof.bond} has {', '.join(sorted(current))} enslaved now", path=path, node=node.name,
                 )

@@ -43,12 +43,11 @@ def check(ctx: LintContext) -> Iterator[Problem]:
             for column in columns:
                 if "Talos skips" in column.note:
                     yield ctx.problem(
-                        CODE, LEVEL,
                         f"alias {column.label} matches {', '.join(column.matched)}{when}; a fixed alias must match "
                         "exactly one link, so Talos skips it", path=paths.get(column.label, ""), node=node.name,
                     )
                 elif not column.matched and not column.note and not when:
-                    yield ctx.problem(CODE, "warning", f"alias {column.label} matches no physical link",
-                                      path=paths.get(column.label, ""), node=node.name)
+                    yield ctx.problem(f"alias {column.label} matches no physical link",
+                                      path=paths.get(column.label, ""), node=node.name, level="warning")
             for error in errors:
-                yield ctx.problem(CODE, LEVEL, error, node=node.name)
+                yield ctx.problem(error, node=node.name)

@@ -51,10 +51,10 @@ def check(ctx: LintContext) -> Iterator[Problem]:
         if isinstance(name, str) and name in members:
             keys = [k for k in _LEGACY_KEYS if device.get(k)]
             if keys:
-                yield ctx.problem(CODE, LEVEL, f"{name} is a member of {members[name]} but has its own "
+                yield ctx.problem(f"{name} is a member of {members[name]} but has its own "
                                   f"{', '.join(keys)}; configure them on {members[name]}", path=path)
     for path, doc in ctx.view.kinds:
         if doc.get("kind") in _DOC_KINDS and doc.get("name") in members:
             name = doc.get("name")
-            yield ctx.problem(CODE, LEVEL, f"{doc.get('kind')} configures {name}, a member of {members[str(name)]}; "
+            yield ctx.problem(f"{doc.get('kind')} configures {name}, a member of {members[str(name)]}; "
                               f"configure the bond instead", path=path)

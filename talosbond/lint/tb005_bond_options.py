@@ -51,44 +51,44 @@ def check(ctx: LintContext) -> Iterator[Problem]:
         mode = mode_of(options, style)
         if style == "multidoc":
             if not mode:
-                yield ctx.problem(CODE, LEVEL, f"BondConfig {name}: bondMode must be set", path=path)
+                yield ctx.problem(f"BondConfig {name}: bondMode must be set", path=path)
             if not options.get("links"):
-                yield ctx.problem(CODE, LEVEL, f"BondConfig {name}: at least one link must be listed", path=path)
+                yield ctx.problem(f"BondConfig {name}: at least one link must be listed", path=path)
             for key, better in _LEGACY_ONLY.items():
                 if key in options:
-                    yield ctx.problem(CODE, LEVEL, f"BondConfig {name}: unknown key {key!r} (the BondConfig "
+                    yield ctx.problem(f"BondConfig {name}: unknown key {key!r} (the BondConfig "
                                       f"spelling is {better!r}); Talos rejects the document", path=path)
         else:
             if options.get("interfaces") and options.get("deviceSelectors"):
-                yield ctx.problem(CODE, LEVEL, f"bond {name}: interfaces and deviceSelectors are mutually "
+                yield ctx.problem(f"bond {name}: interfaces and deviceSelectors are mutually "
                                   "exclusive", path=path)
             for key in ("arpIPTarget", "adActorSystem"):
                 if key in options:
-                    yield ctx.problem(CODE, LEVEL, f"bond {name}: {key} is not supported by Talos", path=path)
+                    yield ctx.problem(f"bond {name}: {key} is not supported by Talos", path=path)
         if mode and mode not in MODES:
-            yield ctx.problem(CODE, LEVEL, f"bond {name}: unknown mode {mode!r} (Talos knows {', '.join(MODES)})",
+            yield ctx.problem(f"bond {name}: unknown mode {mode!r} (Talos knows {', '.join(MODES)})",
                               path=path)
         effective = mode or "balance-rr"  # the kernel default when a legacy bond names no mode
         for key, allowed in _ENUMS.items():
             value = options.get(key)
             if value is not None and value not in allowed:
-                yield ctx.problem(CODE, LEVEL, f"bond {name}: {key} {value!r} is not one of {', '.join(allowed)}",
+                yield ctx.problem(f"bond {name}: {key} {value!r} is not one of {', '.join(allowed)}",
                                   path=path)
         for key, modes in _ONLY.items():
             if options.get(key) not in (None, "", 0) and effective not in modes:
-                yield ctx.problem(CODE, LEVEL, f"bond {name}: {key} applies to {', '.join(modes)}, not {effective}",
+                yield ctx.problem(f"bond {name}: {key} applies to {', '.join(modes)}, not {effective}",
                                   path=path)
         for key, modes in _NOT_IN.items():
             if options.get(key) not in (None, "", 0) and effective in modes:
-                yield ctx.problem(CODE, LEVEL, f"bond {name}: {key} is not allowed in {effective}", path=path)
+                yield ctx.problem(f"bond {name}: {key} is not allowed in {effective}", path=path)
         packets = as_int(options.get("packetsPerSlave"))
         if packets is not None and packets > 1 and effective != "balance-rr":
-            yield ctx.problem(CODE, LEVEL, f"bond {name}: packetsPerSlave > 1 applies to balance-rr only", path=path)
+            yield ctx.problem(f"bond {name}: packetsPerSlave > 1 applies to balance-rr only", path=path)
         miimon = as_int(options.get("miimon")) or 0
         for key in ("updelay", "downdelay"):
             delay = as_int(options.get(key)) or 0
             if delay and not miimon:
-                yield ctx.problem(CODE, LEVEL, f"bond {name}: {key} needs miimon (delays count MII polls)", path=path)
+                yield ctx.problem(f"bond {name}: {key} needs miimon (delays count MII polls)", path=path)
             elif delay and delay % miimon:
-                yield ctx.problem(CODE, LEVEL, f"bond {name}: {key} {delay} is not a multiple of miimon {miimon}",
+                yield ctx.problem(f"bond {name}: {key} {delay} is not a multiple of miimon {miimon}",
                                   path=path)

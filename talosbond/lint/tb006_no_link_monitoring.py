@@ -25,5 +25,5 @@ LEVEL = "warning"
 def check(ctx: LintContext) -> Iterator[Problem]:
     for path, name, options, _style in bond_options(ctx.view):
         if not as_int(options.get("miimon")) and not as_int(options.get("arpInterval")):
-            yield ctx.problem(CODE, LEVEL, f"bond {name} has no link monitoring (no miimon, no arpInterval): a dead "
+            yield ctx.problem(f"bond {name} has no link monitoring (no miimon, no arpInterval): a dead "
                               "port is never noticed; add miimon: 100", path=path)

@@ -41,8 +41,8 @@ def check(ctx: LintContext) -> Iterator[Problem]:
     for path, label, vlan_mtu, bond_mtu in pairs:
         effective = bond_mtu or 1500
         if vlan_mtu is not None and vlan_mtu > effective:
-            yield ctx.problem(CODE, LEVEL, f"{label}: MTU {vlan_mtu} is above the bond's {effective}; the kernel "
+            yield ctx.problem(f"{label}: MTU {vlan_mtu} is above the bond's {effective}; the kernel "
                               "refuses it", path=path)
         elif vlan_mtu is None and effective > 1500:
-            yield ctx.problem(CODE, "warning", f"{label} has no mtu: it stays at 1500 on a {effective}-byte bond; "
-                              f"set mtu: {effective}", path=path)
+            yield ctx.problem(f"{label} has no mtu: it stays at 1500 on a {effective}-byte bond; "
+                              f"set mtu: {effective}", path=path, level="warning")

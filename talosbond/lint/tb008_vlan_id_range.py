@@ -26,8 +26,8 @@ def check(ctx: LintContext) -> Iterator[Problem]:
         for i, vlan in enumerate(device.get("vlans") or []):
             vid = vlan.get("vlanId") if isinstance(vlan, dict) else None
             if not isinstance(vid, int) or isinstance(vid, bool) or not 1 <= vid <= 4094:
-                yield ctx.problem(CODE, LEVEL, f"VLAN id {vid!r} is outside 1-4094", path=f"{path}.vlans[{i}]")
+                yield ctx.problem(f"VLAN id {vid!r} is outside 1-4094", path=f"{path}.vlans[{i}]")
     for path, doc in ctx.view.of_kind("VLANConfig"):
         vid = doc.get("vlanID")
         if not isinstance(vid, int) or isinstance(vid, bool) or not 1 <= vid <= 4094:
-            yield ctx.problem(CODE, LEVEL, f"{doc.get('name')}: vlanID {vid!r} is outside 1-4094", path=path)
+            yield ctx.problem(f"{doc.get('name')}: vlanID {vid!r} is outside 1-4094", path=path)

@@ -35,14 +35,14 @@ def _bad(name: str) -> str:
 def check(ctx: LintContext) -> Iterator[Problem]:
     for bond in ctx.view.legacy_bonds:
         if why := _bad(bond.name):
-            yield ctx.problem(CODE, LEVEL, f"bond name {bond.name!r}: {why}", path=bond.path)
+            yield ctx.problem(f"bond name {bond.name!r}: {why}", path=bond.path)
         for i, vlan in enumerate(bond.device.get("vlans") or []):
             vid = vlan.get("vlanId") if isinstance(vlan, dict) else None
             if isinstance(vid, int):
                 name = legacy_vlan_name(bond.name, vid, ctx.effective_version)
                 if why := _bad(name):
-                    yield ctx.problem(CODE, LEVEL, f"VLAN link {name!r}: {why}", path=f"{bond.path}.vlans[{i}]")
+                    yield ctx.problem(f"VLAN link {name!r}: {why}", path=f"{bond.path}.vlans[{i}]")
     for path, doc in ctx.view.kinds:
         named = doc.get("kind") in ("BondConfig", "VLANConfig") and isinstance(doc.get("name"), str)
         if named and (why := _bad(doc["name"])):
-            yield ctx.problem(CODE, LEVEL, f"{doc['kind']} name {doc['name']!r}: {why}", path=path)
+            yield ctx.problem(f"{doc['kind']} name {doc['name']!r}: {why}", path=path)

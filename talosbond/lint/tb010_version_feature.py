@@ -30,23 +30,23 @@ def check(ctx: LintContext) -> Iterator[Problem]:
         return
     for bond in ctx.view.legacy_bonds:
         if bond.raw_selectors and version < (1, 4):
-            yield ctx.problem(CODE, LEVEL, f"bond deviceSelectors need Talos 1.4+, target is {version_text(version)}",
+            yield ctx.problem(f"bond deviceSelectors need Talos 1.4+, target is {version_text(version)}",
                               path=f"{bond.path}.bond.deviceSelectors")
         for i, raw in enumerate(bond.raw_selectors):
             for key, since in (("physical", (1, 7)), ("permanentAddr", (1, 9))):
                 if key in raw and version < since:
-                    yield ctx.problem(CODE, LEVEL, f"selector key {key} needs Talos {version_text(since)}+, target is "
+                    yield ctx.problem(f"selector key {key} needs Talos {version_text(since)}+, target is "
                                       f"{version_text(version)}", path=f"{bond.path}.bond.deviceSelectors[{i}]")
     for path, doc in ctx.view.kinds:
         kind = doc.get("kind")
         if kind in ("LinkAliasConfig", "BondConfig", "VLANConfig", "DHCPv4Config", "DHCPv6Config", "LinkConfig") \
                 and version < (1, 12):
-            yield ctx.problem(CODE, LEVEL, f"{kind} needs Talos 1.12+, target is {version_text(version)}", path=path)
+            yield ctx.problem(f"{kind} needs Talos 1.12+, target is {version_text(version)}", path=path)
             continue
         if kind == "LinkAliasConfig" and "%" in str(doc.get("name")) and version < (1, 13):
-            yield ctx.problem(CODE, LEVEL, f"pattern alias {doc.get('name')!r} needs Talos 1.13+", path=path)
+            yield ctx.problem(f"pattern alias {doc.get('name')!r} needs Talos 1.13+", path=path)
         if kind == "DHCPv4Config" and "ignoreRoutes" in doc and version < (1, 14):
-            yield ctx.problem(CODE, LEVEL, "DHCPv4Config.ignoreRoutes needs Talos 1.14+", path=path)
+            yield ctx.problem("DHCPv4Config.ignoreRoutes needs Talos 1.14+", path=path)
         if kind == "BondConfig" and "primary" in doc:
-            yield ctx.problem(CODE, LEVEL, "BondConfig.primary exists on Talos's main branch only, in no release",
+            yield ctx.problem("BondConfig.primary exists on Talos's main branch only, in no release",
                               path=path)

@@ -33,5 +33,5 @@ def check(ctx: LintContext) -> Iterator[Problem]:
             speeds = {(x.name, x.speed_mbit, x.duplex) for x in links if x is not None and x.physical}
             if len({(s, d) for _, s, d in speeds}) > 1:
                 shown = ", ".join(f"{n} {s or '?'}M {d}".strip() for n, s, d in sorted(speeds))
-                yield ctx.problem(CODE, LEVEL, f"802.3ad bond {proof.bond} mixes speeds or duplex ({shown}): LACP "
+                yield ctx.problem(f"802.3ad bond {proof.bond} mixes speeds or duplex ({shown}): LACP "
                                   "puts them in different aggregators and only one carries traffic", node=node.name)

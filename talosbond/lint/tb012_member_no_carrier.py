@@ -29,5 +29,5 @@ def check(ctx: LintContext) -> Iterator[Problem]:
             for name in dict.fromkeys(proof.before.members):
                 link = node.link(name)
                 if link is not None and link.physical and not link.link_state:
-                    yield ctx.problem(CODE, LEVEL, f"bond {proof.bond}: member {name} has no carrier (cable or "
+                    yield ctx.problem(f"bond {proof.bond}: member {name} has no carrier (cable or "
                                       "switch port down)", node=node.name)

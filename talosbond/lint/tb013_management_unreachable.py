@@ -78,7 +78,6 @@ def _legacy(ctx: LintContext) -> Iterator[Problem]:
             enslaved = sorted(set(ranking.management) & set(proof.before.members))
             if enslaved and not _legacy_keeps_node(ctx, proof.bond, node.name):
                 yield ctx.problem(
-                    CODE, LEVEL,
                     f"{', '.join(enslaved)} carries the node's management traffic ({ranking.management_reason}) and "
                     f"becomes a member of {proof.bond}, which does not get the node's address: give {proof.bond} "
                     "dhcp: true or the node's address (talosbond patch --dhcp / --address)", node=node.name,
@@ -92,7 +91,7 @@ def check(ctx: LintContext) -> Iterator[Problem]:
     addressed = _addressed(ctx)
     if not ctx.nodes:
         if not addressed:
-            yield ctx.problem(CODE, LEVEL, "multi-document network config switches off Talos's default DHCP, and "
+            yield ctx.problem("multi-document network config switches off Talos's default DHCP, and "
                               "nothing here gives the node an address (no DHCPv4Config, DHCPv6Config or addresses)")
         return
     for node in ctx.nodes:
@@ -111,6 +110,6 @@ def check(ctx: LintContext) -> Iterator[Problem]:
             if carriers & addressed:
                 reachable = True
         if ranking.management and not reachable:
-            yield ctx.problem(CODE, LEVEL, f"the management link ({', '.join(ranking.management)}) gets no address: "
+            yield ctx.problem(f"the management link ({', '.join(ranking.management)}) gets no address: "
                               "multi-document network config switches off default DHCP; add a DHCPv4Config for it "
                               "(or for the bond when it is a member)", node=node.name)

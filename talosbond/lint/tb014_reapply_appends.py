@@ -37,9 +37,9 @@ def check(ctx: LintContext) -> Iterator[Problem]:
         existing = {b.name for b in current.legacy_bonds} | {b.name for b in current.bonds}
         for bond in ctx.view.legacy_bonds:
             if bond.name in existing and (bond.raw_selectors or bond.interfaces):
-                yield ctx.problem(CODE, LEVEL, f"{node.name} already has {bond.name}: `patch mc` would append these "
+                yield ctx.problem(f"{node.name} already has {bond.name}: `patch mc` would append these "
                                   "selectors to its existing ones", path=bond.path, node=node.name)
         for mbond in ctx.view.bonds:
             if mbond.name in existing:
-                yield ctx.problem(CODE, LEVEL, f"{node.name} already has BondConfig {mbond.name}: `patch mc` would "
+                yield ctx.problem(f"{node.name} already has BondConfig {mbond.name}: `patch mc` would "
                                   "append these links to its existing ones", path=mbond.path, node=node.name)

@@ -28,5 +28,5 @@ def check(ctx: LintContext) -> Iterator[Problem]:
             continue
         missing = [k for k in ("miimon", "updelay", "downdelay") if not as_int(options.get(k))]
         if missing:
-            yield ctx.problem(CODE, LEVEL, f"802.3ad bond {name} lacks {', '.join(missing)}: a flapping port may "
+            yield ctx.problem(f"802.3ad bond {name} lacks {', '.join(missing)}: a flapping port may "
                               "never rejoin; e.g. miimon: 100, updelay: 200, downdelay: 200", path=path)

@@ -26,5 +26,5 @@ LEVEL = "warning"
 def check(ctx: LintContext) -> Iterator[Problem]:
     for alias in ctx.view.aliases:
         if "hardware_addr" in alias.expression:
-            yield ctx.problem(CODE, LEVEL, f"alias {alias.name} selects on link.hardware_addr, which bonding changes "
+            yield ctx.problem(f"alias {alias.name} selects on link.hardware_addr, which bonding changes "
                               "to the bond's MAC; use mac(link.permanent_addr)", path=alias.path)

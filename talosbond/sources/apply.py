@@ -61,6 +61,22 @@ def read_machineconfig(conn: Connection, node: str) -> tuple[str, str]:
     return text, how
 
 
+def config_to_compare(conn: Connection, node: str, saved: str, via: str) -> tuple[str, str] | str:
+    """The config `verify` compares a node's bonds with when no --against is given: (text, where from),
+    from the capture's machineconfig.yaml (`saved`) or the live node (talosctl source); or a note saying why
+    there is none."""
+    if saved:
+        return saved, f"{node} machineconfig.yaml"
+    if via != "talosctl" or conn.insecure:
+        return f"{node}: no machine config to compare with (pass --against FILE)"
+    try:
+        text, _ = read_machineconfig(conn, node)
+    except SourceError as exc:
+        return (f"{node}: its machine config could not be read ({exc.message}); members and settings are not "
+                "compared with a config")
+    return text, f"{node} machine config"
+
+
 def _run_local(cmd: list[str], what: str, timeout: float) -> str:
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,

@@ -1,0 +1,100 @@
+"""`talosbond lint`, `explain` and `rules`: what is wrong with a bond config, and why."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from talosbond.cli.common import TalosVersionOpt, TextOrJson, TextOrJsonOpt, app, command, optional_nodes, read_file
+from talosbond.cli.common import target_version as version_of
+from talosbond.errors import UsageError
+
+if TYPE_CHECKING:
+    from talosbond.rules import Settings
+    from talosbond.sources import Connection
+
+
+@app.command()
+@command()
+def lint(
+    conn: Connection,
+    files: Annotated[list[str], typer.Argument(help="Machine configs or patches (legacy or multi-document).")],
+    settings: Settings,
+    talos_version: TalosVersionOpt = None,
+    output: TextOrJsonOpt = TextOrJson.text,
+) -> int:
+    """Find the pitfalls in bond configs: selectors that catch the bond's own VLAN, aliases that match
+    several cards, options Talos refuses, and more (see `talosbond rules`). With -n or --from the selectors
+    are simulated on the node's links, before and after the bond forms.
+
+    Exit code 1 when an error-level problem is found.
+    """
+    from talosbond.lint import lint_text, problems_json
+    from talosbond.output import print_node_errors, print_problems_to, to_json
+
+    found, failed = optional_nodes(conn)
+    version = version_of(talos_version, found)
+    texts = [(path, read_file(path)) for path in files]
+    problems = []
+    for path, text in texts:
+        problems.extend(lint_text(text, path, found, version, settings))
+    if output is TextOrJson.json:
+        sys.stdout.write(to_json(problems_json(problems)))
+    else:
+        print_problems_to(sys.stdout, problems)
+        if not problems:
+            sys.stderr.write(f"no problems in {len(files)} file(s)\n")
+    print_node_errors(failed)
+    if failed:
+        return 2
+    return 1 if any(p.level == "error" for p in problems) else 0
+
+
+@app.command()
+@command()
+def explain(
+    conn: Connection,
+    file: Annotated[str, typer.Argument(help="A machine config or patch with a bond.")],
+    talos_version: TalosVersionOpt = None,
+) -> int:
+    """Show which link each selector (or alias) matches, before and after the bond forms, on each node.
+
+    Exit code 1 when a bond would not get exactly physical members in both states.
+    """
+    from talosbond.config import read_config
+    from talosbond.output import print_explain, print_node_errors
+    from talosbond.plan import NEWEST
+    from talosbond.simulate import prove
+
+    found, failed = optional_nodes(conn)
+    if not found and not failed:
+        raise UsageError("explain needs links to match against", "pass -n NODE or --from DIR")
+    view = read_config(read_file(file), file)
+    if not view.legacy_bonds and not view.bonds:
+        raise UsageError(f"{file}: no bond in it (no machine.network.interfaces[].bond, no BondConfig)")
+    version = version_of(talos_version, found) or NEWEST
+    proofs = [p for node in found for p in prove(view, node, version)]
+    print_explain(proofs)
+    print_node_errors(failed)
+    if failed:
+        return 2
+    return 1 if any(p.problems() for p in proofs) else 0
+
+
+@app.command()
+@command()
+def rules(code: Annotated[str | None, typer.Argument(help="A rule code (TB001) or name.")] = None) -> int:
+    """List the lint rules, or show one with its failing and passing examples."""
+    from talosbond.output import print_rule, print_rules
+    from talosbond.rules import catalogue, find_rule
+
+    if code is None:
+        print_rules(catalogue())
+        return 0
+    found = find_rule(code)
+    if found is None:
+        raise UsageError(f"no rule {code!r}", "`talosbond rules` lists them")
+    print_rule(found)
+    return 0

@@ -1,0 +1,127 @@
+"""`talosbond verify`: the health of running bonds."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from talosbond.cli.common import TextOrJson, TextOrJsonOpt, app, command, fetch, read_file, split
+from talosbond.errors import UsageError
+
+if TYPE_CHECKING:
+    from talosbond.api import Discovery
+    from talosbond.cli.common import Runtime
+    from talosbond.model import BondStatus, NodeError
+    from talosbond.rules import Settings
+    from talosbond.sources import Connection
+    from talosbond.verify import ConfigText, NodeVerdict
+
+
+@app.command()
+@command(want_bonding=True)
+def verify(
+    conn: Connection,
+    runtime: Runtime,
+    settings: Settings,
+    bond: Annotated[
+        list[str] | None, typer.Option("--bond", metavar="NAME", help="Bond(s) to check (default: every bond link).")
+    ] = None,
+    against: Annotated[str | None, typer.Option("--against", metavar="FILE", help="Config or patch the bond should "
+                                                "match (default: the node's machine config).")] = None,
+    output: TextOrJsonOpt = TextOrJson.text,
+    interval: Annotated[float, typer.Option("--interval", metavar="SECONDS", help="Live nodes: read twice, SECONDS "
+                                            "apart, to catch link-failure and churn counts rising.")] = 0.0,
+) -> int:
+    """Check the health of bonds from /proc/net/bonding: members up, LACP partner and aggregator, port
+    state bits, churn, link failures, speeds, failover, and the running settings against the config and
+    Talos's LinkStatus. Each problem says what it means on the wire and what to check on the switch.
+
+    Exit codes: 0 every bond healthy; 1 a bond is unhealthy; 2 a node or bond could not be read.
+
+    \b
+    Examples:
+      talosbond verify -n 10.13.17.19
+      talosbond verify --from fixtures/links/bond-8023ad-lacp-not-negotiated -o json
+    """
+    from talosbond.output import print_verify, to_json, verify_document
+    from talosbond.verify import ConfigText
+
+    if interval < 0:
+        raise UsageError("--interval must be 0 or more seconds")
+    if interval and conn.from_dir is not None:
+        raise UsageError("--interval reads live nodes twice; a capture holds one read", "drop --interval")
+    config = ConfigText(read_file(against), against, f"--against {against}") if against else None
+    found = fetch(conn, raw_text=True)
+    earlier: Discovery | None = None
+    if interval:
+        earlier = found
+        sys.stderr.write(f"reading again in {interval:g}s to see the counters move\n")
+        runtime.clock.sleep(interval)
+        found = fetch(conn, raw_text=True)
+    if not found.nodes and not found.errors:
+        raise UsageError("no nodes to verify", "pass -n NODE or --from DIR")
+    verdicts, errors, notes = _verdicts(conn, found, earlier, config, split(bond), settings)
+    if output is TextOrJson.json:
+        sys.stdout.write(to_json(verify_document(verdicts, errors, notes)))
+    else:
+        print_verify(verdicts, errors, notes)
+    if errors:
+        return 2
+    return 1 if any(not h.healthy for v in verdicts for h in v.bonds) else 0
+
+
+def _verdicts(
+    conn: Connection, found: Discovery, earlier: Discovery | None, config: ConfigText | None, bonds: tuple[str, ...],
+    settings: Settings,
+) -> tuple[list[NodeVerdict], list[NodeError], list[str]]:
+    """Verify every node read; a node's config is `config` (--against) or the one it runs."""
+    from talosbond.sources.apply import config_to_compare
+    from talosbond.verify import ConfigText, verify_node
+
+    raws = {raw.node: raw for raw in found.raws}
+    verdicts: list[NodeVerdict] = []
+    errors = list(found.errors)
+    notes: list[str] = []
+    for node in found.nodes:
+        raw = raws.get(node.name)
+        via = raw.via if raw is not None else found.source
+        node_config = config
+        if node_config is None:
+            compared = config_to_compare(conn, node.name, node.machineconfig, via)
+            if isinstance(compared, str):
+                notes.append(compared)
+            else:
+                node_config = ConfigText(*compared, "the node's machine config")
+        if via == "capture":
+            hint = "the capture has no bonding/<bond>.txt: save `talosctl -n NODE read /proc/net/bonding/<bond>` there"
+        elif conn.insecure:
+            hint = "maintenance mode (--insecure) cannot read files; verify needs the node's talosconfig"
+        else:
+            hint = ""
+        verdict = verify_node(node, bonds, node_config, raw.origins if raw else None,
+                              _statuses(earlier, node.name), hint, settings)
+        verdicts.append(verdict)
+        errors.extend(verdict.errors)
+        notes.extend(verdict.notes)
+    return verdicts, errors, notes
+
+
+def _statuses(found: Discovery | None, node: str) -> dict[str, BondStatus] | None:
+    """The bonding files of an earlier read of `node`, parsed (the ones that parse)."""
+    from talosbond.errors import ParseError
+    from talosbond.parsing.bonding import parse_bonding
+
+    if found is None:
+        return None
+    out: dict[str, BondStatus] = {}
+    for earlier in found.nodes:
+        if earlier.name != node:
+            continue
+        for bond, text in earlier.bonding.items():
+            try:
+                out[bond] = parse_bonding(text, bond)
+            except ParseError:
+                continue
+    return out

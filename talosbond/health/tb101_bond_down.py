@@ -1,0 +1,28 @@
+"""The bond itself has no carrier (`MII Status: down`): no member is up, or fewer than `min_links` (802.3ad) are.
+Nothing is sent or received on the bond, its VLANs or its addresses.
+
+Failing: `MII Status: down` on the bond (no member up).
+Passing: `MII Status: up` with at least one member up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from talosbond.health import HealthContext
+from talosbond.health._util import ports
+from talosbond.model import Problem
+
+CODE = "TB101"
+NAME = "bond-down"
+LEVEL = "error"
+
+
+def check(ctx: HealthContext) -> Iterator[Problem]:
+    if ctx.status.mii_status != "up":
+        yield ctx.problem(
+            f"{ctx.bond} is down (MII Status: {ctx.status.mii_status}): it has no carrier, so nothing is sent or "
+            "received on it, its VLANs or its addresses",
+            f"the cables and switch ports of {ports(ctx)}"
+            + ("; for 802.3ad also that the port-channel is up on the switch (min links)" if ctx.lacp else ""),
+        )
