@@ -11,8 +11,7 @@
    Beside wall time: the client's CPU seconds per 1000 nodes, and the fan-out ratio measured in the same run.
 2. A figure that does not move with machine load: the client's instructions per node under
    `valgrind --tool=callgrind` (two small fleets, the difference divided by the extra nodes, so start-up
-   and imports cancel out), also with each grpclib override of sources/api.py switched off, to show what it
-   earns.
+   and imports cancel out).
 3. Scale: 1000 and 5000 nodes of the same scenario, each client in its own process, its peak RSS and seconds.
 4. Parsing a 1000-node `talosctl get links -o yaml` stream (15,000 documents).
 5. Cold start of `talosbond --version` and `talosbond discover --from <fixture> -o json`, each beside
@@ -57,7 +56,7 @@ MAX_GROWTH = 5.0  # 5x the nodes may take at most 5x the time (linear)
 RECORDED_INSTRUCTIONS_PER_NODE = 0
 FLEET_NODES = 1000
 SCALE_NODES = 5000
-CALLGRIND_NODES = (8, 32)
+CALLGRIND_NODES = (4, 20)
 SEQUENTIAL_NODES = 50
 LATENCY = 0.020
 FIXTURE = REPO / "fixtures" / "links" / "fleet-3-identical"
@@ -175,19 +174,8 @@ def node_names(count: int) -> list[str]:
     return [f"10.0.{i // 250}.{i % 250 + 2}" for i in range(count)]
 
 
-def _switch_off(variant: str) -> None:
-    """Undo one of sources/api.py's grpclib overrides, to measure what it earns."""
-    if variant == "no-coalescing":
-        from grpclib.protocol import H2Protocol
-
-        api._Protocol.connection_made = H2Protocol.connection_made  # type: ignore[method-assign]
-    elif variant == "no-gc-threshold":
-        api.gc.set_threshold = lambda *args: None  # type: ignore[assignment]
-
-
-def client_main(endpoint_config: str, count: int, variant: str) -> int:
+def client_main(endpoint_config: str, count: int) -> int:
     """One fleet discovery in this process (for callgrind and the scale runs); prints JSON figures."""
-    _switch_off(variant)
     conn = Connection(nodes=tuple(node_names(count)), talosconfig=endpoint_config, source="api", raw_text=False)
     wall, cpu, found = _timed(lambda: discover(conn))
     if found.errors or len(found.nodes) != count:
@@ -198,15 +186,13 @@ def client_main(endpoint_config: str, count: int, variant: str) -> int:
     return 0
 
 
-def _client(config: Path, count: int, variant: str = "", under: list[str] | None = None) -> dict[str, Any]:
+def _client(config: Path, count: int, under: list[str] | None = None) -> dict[str, Any]:
     cmd = [*(under or []), sys.executable, str(Path(__file__).resolve()), "--client", str(config), str(count)]
-    if variant:
-        cmd += ["--variant", variant]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     figures = json.loads(lines[-1]) if lines else {"error": proc.stderr[-500:]}
     if proc.returncode != 0 or "error" in figures:
-        raise SystemExit(f"client run ({count} nodes{', ' + variant if variant else ''}) failed: {figures}")
+        raise SystemExit(f"client run ({count} nodes) failed: {figures}")
     return dict(figures)
 
 
@@ -238,26 +224,17 @@ def bench_callgrind(work: Path, log: Any) -> dict[str, Any]:
     srv, config = _fleet_server(work, large, 0.0, log)
     counts: dict[str, int] = {}
     try:
-        for variant, count in (("", small), ("", large), ("no-coalescing", large), ("no-gc-threshold", large)):
-            key = f"{variant or 'base'}-{count}"
-            out = work / f"callgrind-{key}.out"
-            _client(config, count, variant, [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", "-q"])
-            counts[key] = _instructions(out)
-            log(f"  callgrind {variant or 'as shipped'}, {count} nodes: {counts[key]:,} instructions")
+        for count in (small, large):
+            out = work / f"callgrind-{count}.out"
+            _client(config, count, [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", "-q"])
+            counts[str(count)] = _instructions(out)
+            log(f"  callgrind, {count} nodes: {counts[str(count)]:,} instructions")
     finally:
         srv.stop()
-    base = counts[f"base-{small}"]
-
-    def per_node(key: str) -> float:
-        return (counts[key] - base) / (large - small)
-
-    figure = per_node(f"base-{large}")
     result: dict[str, Any] = {
         "scenario": (f"client instructions per node under valgrind --tool=callgrind: ({large}-node run - "
                      f"{small}-node run) / {large - small}, no latency added"),
-        "instructions": figure,
-        "without_coalescing_transport": per_node(f"no-coalescing-{large}"),
-        "without_gc_threshold": per_node(f"no-gc-threshold-{large}"),
+        "instructions": (counts[str(large)] - counts[str(small)]) / (large - small),
         "raw_counts": counts,
     }
     if RECORDED_INSTRUCTIONS_PER_NODE:
@@ -352,10 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["fleet", "callgrind", "scale", "yaml", "startup"], action="append",
                         help="run only these benchmarks (repeatable)")
     parser.add_argument("--client", nargs=2, metavar=("TALOSCONFIG", "NODES"), help=argparse.SUPPRESS)
-    parser.add_argument("--variant", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.client:
-        return client_main(args.client[0], int(args.client[1]), args.variant)
+        return client_main(args.client[0], int(args.client[1]))
     chosen = set(args.only or ["fleet", "callgrind", "scale", "yaml", "startup"])
 
     def log(line: str) -> None:
@@ -430,9 +406,9 @@ def print_extra(results: dict[str, Any]) -> None:
         print(f"client CPU per 1000 nodes: {results['fleet_discovery']['client_cpu_seconds_per_1000_nodes']:.2f} s")
     counted = results.get("instructions_per_node", {})
     if "instructions" in counted:
-        print(f"instructions per node: {counted['instructions']:,.0f} (without the coalescing transport "
-              f"{counted['without_coalescing_transport']:,.0f}, without the gc threshold "
-              f"{counted['without_gc_threshold']:,.0f})")
+        target = counted.get("target_instructions")
+        verdict = f" (target <= {target:,.0f}: {'met' if met['instructions_per_node'] else 'MISSED'})" if target else ""
+        print(f"instructions per node: {counted['instructions']:,.0f}{verdict}")
     scale = results.get("scale")
     if scale:
         print(f"{SCALE_NODES} nodes: {scale['seconds']:.2f} s, peak RSS {scale['peak_rss_bytes'] / 2**20:.0f} MiB "

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import gc
 import ipaddress
 import re
 import ssl
@@ -85,29 +84,6 @@ OPER_STATES = {0: "unknown", 1: "notPresent", 2: "down", 3: "lowerLayerDown", 4:
 PORTS = {0: "TwistedPair", 1: "AUI", 2: "MII", 3: "", 4: "BNC", 5: "DirectAttach", 239: "None", 255: "Other"}
 DUPLEXES = {0: "Half", 1: "Full", 255: "Unknown"}
 VLAN_PROTOCOLS = {0x8100: "802.1q", 0x88A8: "802.1ad"}
-FAMILIES = {0: "", 2: "inet4", 10: "inet6"}
-ROUTING_TABLES = {0: "unspec", 253: "default", 254: "main", 255: "local"}  # 1-252 print as their number
-SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
-ROUTE_TYPES = dict(enumerate(("unspec", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
-                              "unreachable", "prohibit", "throw", "nat", "xresolve")))
-ROUTE_PROTOCOLS = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 9: "ra", 10: "mrt", 11: "zebra",
-                   12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk", 16: "dhcp", 17: "mrtd", 18: "keepalived",
-                   42: "babel", 99: "openr", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip", 192: "eigrp"}
-# Bit sets Talos prints comma-joined in bit order (nethelpers.AddressFlags / RouteFlags).
-ADDRESS_FLAGS = ("temporary", "nodad", "optimistic", "dadfailed", "homeaddress", "deprecated", "tentative",
-                 "permanent", "mngmtmpaddr", "noprefixroute", "mcautojoin", "stableprivacy")  # from bit 0
-ROUTE_FLAGS = ("notify", "cloned", "equalize", "prefix", "lookup_table", "fib_match", "offload", "trap")  # from bit 8
-# BondMasterSpec enums (nethelpers), by wire number.
-BOND_MODES = dict(enumerate(("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb",
-                             "balance-alb")))
-XMIT_HASH_POLICIES = dict(enumerate(("layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4")))
-LACP_RATES = {0: "slow", 1: "fast"}
-ARP_VALIDATE = dict(enumerate(("none", "active", "backup", "all", "filter", "filter-active", "filter-backup")))
-ARP_ALL_TARGETS = {0: "any", 1: "all"}
-PRIMARY_RESELECT = {0: "always", 1: "better", 2: "failure"}
-FAIL_OVER_MAC = {0: "none", 1: "active", 2: "follow"}  # Talos <= v1.12 prints the number itself
-AD_SELECT = {0: "stable", 1: "bandwidth", 2: "count"}
-AD_LACP_ACTIVE = {0: "off", 1: "on"}
 LINK_FLAGS = ("UP", "BROADCAST", "DEBUG", "LOOPBACK", "POINTTOPOINT", "NOTRAILERS", "RUNNING", "NOARP", "PROMISC",
               "ALLMULTI", "MASTER", "SLAVE", "MULTICAST", "PORTSEL", "AUTOMEDIA", "DYNAMIC", "LOWER_UP", "DORMANT",
               "ECHO")
@@ -329,45 +305,7 @@ class _Handler(Handler):
     answered = False
 
 
-class _CoalescingTransport:
-    """Gathers the writes of one event-loop turn into one TLS record and one send().
-
-    grpclib writes a request's HEADERS and DATA frames separately; with a hundred calls starting in the
-    same turn that is two hundred records and syscalls where one does (~8% of a large fleet's client CPU).
-    Everything but write() and close() passes straight through."""
-
-    def __init__(self, transport: asyncio.Transport) -> None:
-        self._transport = transport
-        self._chunks: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if not data:
-            return
-        if not self._chunks:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._chunks.append(data)
-
-    def _flush(self) -> None:
-        if self._chunks:
-            data = b"".join(self._chunks)
-            self._chunks.clear()
-            if not self._transport.is_closing():
-                self._transport.write(data)
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
 class _Protocol(H2Protocol):
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if isinstance(transport, asyncio.Transport):
-            transport = _CoalescingTransport(transport)  # type: ignore[assignment]
-        super().connection_made(transport)
-
     def connection_lost(self, exc: BaseException | None) -> None:
         if isinstance(self.handler, _Handler) and exc is not None:
             self.handler.lost_reason = exc
@@ -788,11 +726,4 @@ def fetch_api(conn: Connection, progress: Progress | None = None) -> list[RawNod
             "warning: --insecure: talking TLS without a client certificate and WITHOUT verifying the server "
             "(maintenance mode); anyone on the path could impersonate the node\n"
         )
-    # A fleet's worth of small objects arrives in a burst and lives on: collecting the young generation
-    # every 700 allocations would promote and rescan them over and over (~5% of a 1000-node fetch).
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
-    try:
-        return asyncio.run(_Fetcher(the_plan, progress).run())
-    finally:
-        gc.set_threshold(*thresholds)
+    return asyncio.run(_Fetcher(the_plan, progress).run())
