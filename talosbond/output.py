@@ -211,6 +211,15 @@ def print_notes(notes: Iterable[str]) -> None:
         sys.stderr.write(f"note: {note}\n")
 
 
+def print_warnings(warnings: Iterable[str]) -> None:
+    """Warnings for people, on stderr, in yellow on a terminal."""
+    from rich.text import Text
+
+    console = stderr_console()
+    for warning in warnings:
+        console.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
+
+
 def print_problems(problems: Iterable[Any]) -> None:
     """Lint problems on stderr (beside a patch on stdout)."""
     print_problems_to(sys.stderr, problems)

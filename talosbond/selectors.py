@@ -101,10 +101,17 @@ def _legacy_view(plan: BondPlan, selectors: tuple[Selector, ...]) -> ConfigView:
     return ConfigView("candidate", (), legacy_bonds=(bond,))
 
 
-def derive_legacy(plan: BondPlan, nodes: Sequence[Node]) -> LegacyChoice:
-    """The first candidate selector set that resolves to exactly the members on every node, both states."""
+def derive_legacy(plan: BondPlan, nodes: Sequence[Node], per_member: bool = False) -> LegacyChoice:
+    """The first candidate selector set that resolves to exactly the members on every node, both states.
+
+    `per_member`: only sets with one selector per member, in member order (talhelper turns each selector
+    into a fixed LinkAliasConfig for Talos 1.12+, which must match exactly one card).
+    """
     tried: list[str] = []
+    count = len(next(iter(plan.members.values()), ()))
     for strategy, selectors in legacy_candidates(plan, nodes):
+        if per_member and len(selectors) != count:
+            continue
         view = _legacy_view(plan, selectors)
         proofs = [p for node in nodes for p in prove(view, node, plan.version, {plan.bond: plan.members[node.name]})]
         if all(p.ok for p in proofs):
