@@ -48,6 +48,7 @@ from grpclib.protocol import H2Protocol  # noqa: E402
 from grpclib.server import Server, Stream  # noqa: E402
 
 from talosbond.model import RawNode  # noqa: E402
+from talosbond.parsing import bondmaster  # noqa: E402
 from talosbond.parsing.yamlish import load_stream  # noqa: E402
 from talosbond.proto import common_pb2, machine_pb2, meta_pb2, network_pb2, resource_pb2  # noqa: E402
 from talosbond.proto.machine_grpc import MachineServiceBase  # noqa: E402
@@ -185,31 +186,6 @@ def _mac(value: Any) -> bytes:
         return b""
 
 
-# How Talos spells the status specs' other enums in YAML, by wire number (nethelpers).
-FAMILIES = {0: "", 2: "inet4", 10: "inet6"}
-ROUTING_TABLES = {0: "unspec", 253: "default", 254: "main", 255: "local"}  # 1-252 print as their number
-SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
-ROUTE_TYPES = dict(enumerate(("unspec", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
-                              "unreachable", "prohibit", "throw", "nat", "xresolve")))
-ROUTE_PROTOCOLS = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 9: "ra", 10: "mrt", 11: "zebra",
-                   12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk", 16: "dhcp", 17: "mrtd", 18: "keepalived",
-                   42: "babel", 99: "openr", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip", 192: "eigrp"}
-# Bit sets Talos prints comma-joined in bit order (nethelpers.AddressFlags / RouteFlags).
-ADDRESS_FLAGS = ("temporary", "nodad", "optimistic", "dadfailed", "homeaddress", "deprecated", "tentative",
-                 "permanent", "mngmtmpaddr", "noprefixroute", "mcautojoin", "stableprivacy")  # from bit 0
-ROUTE_FLAGS = ("notify", "cloned", "equalize", "prefix", "lookup_table", "fib_match", "offload", "trap")  # from bit 8
-# BondMasterSpec enums (nethelpers), by wire number.
-BOND_MODES = dict(enumerate(("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb",
-                             "balance-alb")))
-XMIT_HASH_POLICIES = dict(enumerate(("layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4")))
-LACP_RATES = {0: "slow", 1: "fast"}
-ARP_VALIDATE = dict(enumerate(("none", "active", "backup", "all", "filter", "filter-active", "filter-backup")))
-ARP_ALL_TARGETS = {0: "any", 1: "all"}
-PRIMARY_RESELECT = {0: "always", 1: "better", 2: "failure"}
-FAIL_OVER_MAC = {0: "none", 1: "active", 2: "follow"}  # Talos <= v1.12 prints the number itself
-AD_SELECT = {0: "stable", 1: "bandwidth", 2: "count"}
-AD_LACP_ACTIVE = {0: "off", 1: "on"}
-
 _TYPE_NUMBERS = {name: number for number, name in api.LINK_TYPES.items()}
 _OPER_NUMBERS = {name: number for number, name in api.OPER_STATES.items()}
 _PORT_NUMBERS = {name: number for number, name in api.PORTS.items()}
@@ -242,26 +218,13 @@ def _bits(names: tuple[str, ...], text: Any, first_bit: int = 0) -> int:
     return bits
 
 
-_BOND_ENUMS = {"mode": ("mode", BOND_MODES), "xmitHashPolicy": ("hash_policy", XMIT_HASH_POLICIES),
-               "lacpRate": ("lacp_rate", LACP_RATES), "arpValidate": ("arp_validate", ARP_VALIDATE),
-               "arpAllTargets": ("arp_all_targets", ARP_ALL_TARGETS),
-               "primaryReselect": ("primary_reselect", PRIMARY_RESELECT),
-               "failOverMac": ("fail_over_mac", FAIL_OVER_MAC), "adSelect": ("ad_select", AD_SELECT),
-               "adLacpActive": ("adlacp_active", AD_LACP_ACTIVE)}
-_BOND_NUMBERS = {"primaryIndex": "primary_index", "miimon": "mii_mon", "updelay": "up_delay",
-                 "downdelay": "down_delay", "arpInterval": "arp_interval", "resendIgmp": "resend_igmp",
-                 "minLinks": "min_links", "lpInterval": "lp_interval", "packetsPerSlave": "packets_per_slave",
-                 "numPeerNotif": "num_peer_notif", "tlbLogicalLb": "tlb_dynamic_lb",
-                 "allSlavesActive": "all_slaves_active", "adActorSysPrio": "ad_actor_sys_prio",
-                 "adUserPortKey": "ad_user_port_key", "peerNotifyDelay": "peer_notify_delay",
-                 "missedMax": "missed_max"}
-
-
 def _bond_master(msg: network_pb2.BondMasterSpec, bond: dict[str, Any]) -> None:
-    for key, (attr, table) in _BOND_ENUMS.items():
+    for key, (attr, table) in bondmaster.ENUMS.items():
         if key in bond:
             setattr(msg, attr, _number(table, bond[key]))
-    for key, attr in _BOND_NUMBERS.items():
+    if "adLacpActive" in bond:
+        msg.adlacp_active = _number(bondmaster.AD_LACP_ACTIVE, bond["adLacpActive"])  # type: ignore[assignment]
+    for key, attr in bondmaster.NUMBERS.items():
         if key in bond:
             setattr(msg, attr, _int(bond[key]))
     primary = bond.get("primary")
@@ -352,14 +315,14 @@ def _prefix_proto(text: Any) -> common_pb2.NetIPPrefix:
 
 def _table(value: Any) -> int:
     text = str(value if value is not None else "unspec")
-    return int(text) if text.isdigit() else _number(ROUTING_TABLES, text)
+    return int(text) if text.isdigit() else _number(api.ROUTING_TABLES, text)
 
 
 def address_spec_proto(spec: dict[str, Any]) -> bytes:
     msg = network_pb2.AddressStatusSpec(
         address=_prefix_proto(spec.get("address")), link_index=_int(spec.get("linkIndex")),
-        link_name=str(spec.get("linkName") or ""), family=_number(FAMILIES, spec.get("family")),  # type: ignore[arg-type]
-        scope=_number(SCOPES, spec.get("scope")), flags=_bits(ADDRESS_FLAGS, spec.get("flags")),  # type: ignore[arg-type]
+        link_name=str(spec.get("linkName") or ""), family=_number(api.FAMILIES, spec.get("family")),  # type: ignore[arg-type]
+        scope=_number(api.SCOPES, spec.get("scope")), flags=_bits(api.ADDRESS_FLAGS, spec.get("flags")),  # type: ignore[arg-type]
         priority=_int(spec.get("priority")),
     )
     for key in ("local", "broadcast", "anycast", "multicast"):
@@ -370,14 +333,14 @@ def address_spec_proto(spec: dict[str, Any]) -> bytes:
 
 def route_spec_proto(spec: dict[str, Any]) -> bytes:
     msg = network_pb2.RouteStatusSpec(
-        family=_number(FAMILIES, spec.get("family")),  # type: ignore[arg-type]
+        family=_number(api.FAMILIES, spec.get("family")),  # type: ignore[arg-type]
         destination=_prefix_proto(spec.get("dst")), source=common_pb2.NetIP(ip=_ip_bytes(spec.get("src"))),
         gateway=common_pb2.NetIP(ip=_ip_bytes(spec.get("gateway"))), out_link_index=_int(spec.get("outLinkIndex")),
         out_link_name=str(spec.get("outLinkName") or ""), table=_table(spec.get("table")),  # type: ignore[arg-type]
-        priority=_int(spec.get("priority")), scope=_number(SCOPES, spec.get("scope")),  # type: ignore[arg-type]
-        type=_number(ROUTE_TYPES, spec.get("type")),  # type: ignore[arg-type]
-        flags=_bits(ROUTE_FLAGS, spec.get("flags"), 8),
-        protocol=_number(ROUTE_PROTOCOLS, spec.get("protocol")),  # type: ignore[arg-type]
+        priority=_int(spec.get("priority")), scope=_number(api.SCOPES, spec.get("scope")),  # type: ignore[arg-type]
+        type=_number(api.ROUTE_TYPES, spec.get("type")),  # type: ignore[arg-type]
+        flags=_bits(api.ROUTE_FLAGS, spec.get("flags"), 8),
+        protocol=_number(api.ROUTE_PROTOCOLS, spec.get("protocol")),  # type: ignore[arg-type]
         mtu=_int(spec.get("mtu")),
     )
     for hop in spec.get("nextHops") or []:
