@@ -334,6 +334,9 @@ def verify_document(verdicts: Sequence[Any], errors: Sequence[NodeError], notes:
             })
     return {
         "bonds": bonds,
+        # Talos's own errors (from its controller-runtime log) that concern no bond verified here
+        "node_problems": [{"node": v.node, "code": p.code, "level": p.level, "message": p.message, "check": p.check}
+                          for v in verdicts for p in getattr(v, "log_problems", ())],
         "errors": [{"node": e.node, "message": e.message, "hint": e.hint} for e in errors],
         "notes": list(notes),
     }
@@ -410,13 +413,29 @@ def _print_bond(health: Any, console: Console) -> None:
     if health.expected is not None and health.expected.members is not None:
         console.print(f"  expected members ({escape(health.expected.source)}): "
                       f"{escape(', '.join(health.expected.members) or 'none')}", soft_wrap=True)
-    for problem in health.problems:
+    _print_problems(health.problems, console)
+    console.print()
+
+
+def _print_problems(problems: Sequence[Any], console: Console) -> None:
+    from rich.markup import escape
+
+    for problem in problems:
         colour = "red" if problem.level == "error" else "yellow"
         console.print(f"  [{colour}]{problem.level}[/{colour}] {problem.code} {escape(problem.message)}",
                       soft_wrap=True)
         if problem.check:
             console.print(f"      check: {escape(problem.check)}", soft_wrap=True)
-    console.print()
+
+
+def print_log_findings(where: str, problems: Sequence[Any], console: Console | None = None) -> None:
+    """`explain --log`: the bond errors Talos logged, traced back (stderr, like every report)."""
+    from rich.markup import escape
+
+    console = console or stderr_console()
+    console.print(f"[bold]{escape(where)}[/bold] Talos's controller-runtime log: "
+                  f"{len(problems) or 'no'} bond error(s) traced", soft_wrap=True)
+    _print_problems(problems, console)
 
 
 def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Sequence[str] = (),
@@ -429,6 +448,10 @@ def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Se
     for verdict in verdicts:
         for health in verdict.bonds:
             _print_bond(health, console)
+        if getattr(verdict, "log_problems", ()):
+            console.print(f"[bold]{escape(verdict.node)}[/bold] Talos's controller-runtime log", soft_wrap=True)
+            _print_problems(verdict.log_problems, console)
+            console.print()
     for note in notes:
         console.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)
     print_node_errors(errors, console)
