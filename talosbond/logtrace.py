@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from talosbond.config import ConfigView, LegacyBond
 from talosbond.model import Link, Node, Selector
@@ -37,12 +38,14 @@ class Trace:
     count: int = 1
     first_line: int = 0
     last_time: str = ""
+    retried: bool = False  # a controller failure: Talos retries it (with back-off) for as long as it lasts
+    stopped: str = ""  # set when such a failure stopped well before the log ends (fixed since?)
 
     @property
     def text(self) -> str:
         """The message with how often Talos logged it and where."""
         seen = f"logged {self.count} times, last {self.last_time}" if self.count > 1 else "logged once"
-        return f"{self.message} ({seen}; controller-runtime log line {self.first_line})"
+        return f"{self.message} ({seen}; controller-runtime log line {self.first_line}){self.stopped}"
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,12 @@ class _Tracer:
             level: str = "") -> None:
         key = (code, subject)
         old = self.found.get(key)
+        retried = entry.message == "controller failed"
         if old is None:
-            self.found[key] = Trace(code, level, message, check, bond, subject, 1, entry.line, entry.time)
+            self.found[key] = Trace(code, level, message, check, bond, subject, 1, entry.line, entry.time, retried)
         else:
-            self.found[key] = Trace(old.code, old.level, old.message, old.check, old.bond, subject, old.count + 1,
-                                    old.first_line, entry.time or old.last_time)
+            self.found[key] = replace(old, count=old.count + 1, last_time=entry.time or old.last_time,
+                                      retried=old.retried or retried)
 
     def link(self, name: str) -> Link | None:
         return self.ctx.node.link(name) if self.ctx.node is not None else None
@@ -416,4 +420,28 @@ def trace_log(log: ControllerLog, ctx: TraceContext) -> list[Trace]:
     watched = _watched(ctx)
     for entry in log.entries:
         _entry(tracer, entry, watched)
-    return sorted(tracer.found.values(), key=lambda x: (x.code, x.first_line))
+    end = max((t for t in (_when(e.time) for e in log.entries) if t is not None), default=None)
+    found = [_settled(t, end) for t in tracer.found.values()]
+    return sorted(found, key=lambda x: (x.code, x.first_line))
+
+
+# Talos restarts a failed controller with a back-off of at most about a minute, so a failure that lasts is
+# logged at least every few minutes; one not seen for this long before the log ends has stopped.
+STOPPED_AFTER = timedelta(minutes=10)
+
+
+def _when(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if "T" in text else None
+    except ValueError:
+        return None
+
+
+def _settled(trace: Trace, end: datetime | None) -> Trace:
+    """A retried failure that Talos stopped logging well before the log ends: a warning, said so."""
+    last = _when(trace.last_time)
+    if not trace.retried or end is None or last is None or end - last < STOPPED_AFTER:
+        return trace
+    minutes = int((end - last).total_seconds() // 60)
+    return replace(trace, level="warning", stopped=f"; it stopped {minutes} min before the log ends, so the cause "
+                   "was probably fixed since (a reboot or a new config): check that it does not come back")

@@ -17,6 +17,8 @@ from talosbond.ranking import Ranking
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from talosbond.shapes import Shape
+
 
 def human_bytes(value: int | None) -> str:
     """1536 -> `1.5 KiB`; None -> `-`."""
@@ -524,6 +526,53 @@ def print_apply_summary(outcomes: Sequence[Any], untouched: Sequence[str]) -> No
     for node in untouched:
         out.write(f"  {node}: not touched (an earlier node failed)\n")
 
+
+def print_shapes(
+    shapes: Sequence[Shape],
+    errors: Sequence[NodeError],
+    selectors: dict[tuple[int, str], str] | None = None,
+    console: Console | None = None,
+) -> None:
+    """A fleet as one table per hardware shape: its cards, how many nodes have it, the nodes that differ."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = console or stderr_console()
+    total = sum(len(shape.nodes) for shape in shapes)
+    for shape in shapes:
+        facts = [f"{len(shape.nodes)} node(s)"]
+        if shape.talos_version:
+            facts.append(f"Talos {shape.talos_version}")
+        if shape.busiest:
+            facts.append(f"busiest card {shape.busiest}")
+        console.print(f"[bold]shape {shape.number}[/bold]: {', '.join(facts)}", soft_wrap=True)
+        console.print(f"  nodes: {escape(shape.node_list)}", soft_wrap=True)
+        table = Table(show_lines=False, pad_edge=False, box=None, padding=(0, 2, 0, 0))
+        for column in ("card", "driver", "bus path", "PCI ID", "speed", "carrier", "vendor / product"):
+            table.add_column(column, no_wrap=column != "vendor / product", overflow="fold")
+        for card in shape.cards:
+            product = " / ".join(x for x in (card.vendor, card.product) if x)
+            table.add_row(escape(card.name), escape(card.driver or "-"), escape(card.bus_path or "-"),
+                          escape(card.pci_id or "-"), human_speed(card.speed_mbit),
+                          "[green]up[/green]" if card.carrier else "[red]down[/red]", escape(product))
+        console.print(table)
+        if selectors:
+            console.print("  selectors (driver + bus path, the same on every node of the shape):")
+            for card in shape.cards:
+                chosen = selectors.get((shape.number, card.name))
+                if chosen:
+                    console.print(f"    {escape(card.name)}: {escape(chosen)}", soft_wrap=True)
+        for group in shape.bondable:
+            console.print(f"  can bond: {escape(', '.join(group))} (same driver and speed, carrier up)")
+        if shape.deviations:
+            console.print(f"  [yellow]{len(shape.deviations)} node(s) differ from this shape:[/yellow]")
+            for deviation in shape.deviations:
+                console.print(f"    {escape(deviation.node)}: {escape('; '.join(deviation.differences))}",
+                              soft_wrap=True)
+        console.print()
+    console.print(f"{len(shapes)} shape(s) across {total} node(s); --per-node shows every card of every node",
+                  soft_wrap=True)
+    print_node_errors(errors, console)
 
 def print_rules(rules: Iterable[Any]) -> None:
     """`talosbond rules`: both families, one line per rule with its default level and summary."""

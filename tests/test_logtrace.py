@@ -124,3 +124,13 @@ def test_a_log_without_bond_errors_gives_nothing() -> None:
                                '2026-10-03T06:40:23.000Z ERROR controller failed {"controller": '
                                '"k8s.NodeIPController", "error": "no suitable node IP"}')
     assert trace_log(log, TraceContext()) == []
+
+
+def test_a_failure_that_stopped_long_before_the_log_ends_is_only_a_warning() -> None:
+    later = ('10.13.17.19: 2026-10-03T07:20:00.000Z \x1b[34mINFO\x1b[0m assigned address {"component": '
+             '"controller-runtime", "controller": "network.AddressSpecController", "address": "10.13.17.19/24", '
+             '"link": "bond0"}')
+    (stopped,) = trace_log(parse_controller_log(EBUSY + "\n" + later), TraceContext())
+    assert stopped.level == "warning" and "it stopped 39 min before the log ends" in stopped.text
+    (ongoing,) = trace_log(parse_controller_log(EBUSY + "\n" + later.replace("07:20", "06:45")), TraceContext())
+    assert ongoing.level == "" and "stopped" not in ongoing.text

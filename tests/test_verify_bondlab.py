@@ -111,3 +111,17 @@ def test_stock_scenarios(name: str) -> None:
     health = _verify(name)
     assert _codes(health) == STOCK[name]
     assert health.healthy is (not STOCK[name] or all(":error:" not in c for c in STOCK[name]))
+
+
+def test_arp_monitoring_that_takes_every_member_down_points_at_the_target() -> None:
+    from dataclasses import replace
+
+    raw = read_node_dir(BONDLAB / "active-backup-arp-target-unreachable")
+    assert isinstance(raw, RawNode)
+    text = raw.bonding["bond0"].replace("Currently Active Slave: eth1", "Currently Active Slave: None")
+    text = text.replace("MII Status: up", "MII Status: down")
+    node = replace(build_node(raw), bonding={"bond0": text})
+    (health,) = verify_node(node, ["bond0"]).bonds
+    checks = {p.code: p.check for p in health.problems}
+    assert checks["TB101"].startswith("that 10.87.0.99 answers ARP from the bond's network")
+    assert checks["TB112"].startswith("that 10.87.0.99 answers ARP from the bond's network")

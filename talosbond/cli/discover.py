@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from talosbond.sources import Connection
 
 
+SHAPES_MIN_NODES = 5  # up to this many nodes, one table each still reads well
+
+
 class OutputFormat(StrEnum):
     table = "table"
     yaml = "yaml"
@@ -38,6 +41,9 @@ def discover(
                                  "(with each bond's /proc/net/bonding and the controller-runtime log).")
     ] = None,
     interval: IntervalOpt = 0.0,
+    per_node: Annotated[
+        bool, typer.Option("--per-node", help="A fleet: every card of every node, not one table per hardware shape.")
+    ] = False,
 ) -> int:
     """Show the network cards of one node or a fleet, busiest first, with the card carrying management
     traffic and the groups that can bond.
@@ -70,15 +76,23 @@ def discover(
             raws = with_later_reads(raws, fetch(replace(conn, want_log=False), raw_text=True).raws)
         write_capture(save, raws)
     rankings = [rank_node(node) for node in found.nodes]
-    selectors = suggest_for_cards(found.nodes)
-    if output is OutputFormat.table:
+    if output is OutputFormat.table and not per_node and len(rankings) > SHAPES_MIN_NODES:
+        from talosbond.output import print_shapes
+        from talosbond.shapes import group_shapes, shape_selectors
+
+        shapes = group_shapes(rankings)
+        print_shapes(shapes, found.errors, shape_selectors(shapes))
+    elif output is OutputFormat.table:
         from talosbond.output import print_discovery
 
-        print_discovery(rankings, found.errors, selectors)
+        print_discovery(rankings, found.errors, suggest_for_cards(found.nodes))
     else:
         from talosbond.output import discover_document, print_node_errors, to_json, to_yaml
+        from talosbond.shapes import group_shapes, shape_selectors, shapes_document
 
-        document = discover_document(rankings, found.errors, found.source, selectors)
+        document = discover_document(rankings, found.errors, found.source, suggest_for_cards(found.nodes))
+        shapes = group_shapes(rankings)
+        document["shapes"] = shapes_document(shapes, shape_selectors(shapes))
         sys.stdout.write(to_json(document) if output is OutputFormat.json else to_yaml(document))
         print_node_errors(found.errors)
     if not found.nodes and not found.errors:
