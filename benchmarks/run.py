@@ -3,6 +3,7 @@
 
     python benchmarks/run.py            # figures, one per line, with the scenario and this machine's cores
     python benchmarks/run.py --json     # one JSON object; every figure in seconds
+    python benchmarks/run.py --table RESULTS.json   # the README's table from a saved --json run
 
 1. Fleet discovery through the Talos API source: 1000 nodes (15 links, 10 addresses, 24 routes each, as a
    Kubernetes worker with a bond and a VLAN has) served by tests/talos_test_server.py in its own process,
@@ -353,10 +354,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["fleet", "callgrind", "scale", "yaml", "startup", "table"],
                         action="append",
                         help="run only these benchmarks (repeatable)")
+    parser.add_argument("--table", type=Path, metavar="JSON", help="print the README table from a --json run")
     parser.add_argument("--client", nargs=2, metavar=("TALOSCONFIG", "NODES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.client:
         return client_main(args.client[0], int(args.client[1]))
+    if args.table:
+        print(readme_table(json.loads(args.table.read_text())))
+        return 0
     chosen = set(args.only or ["fleet", "callgrind", "scale", "yaml", "startup", "table"])
 
     def log(line: str) -> None:
@@ -406,6 +411,47 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {value['seconds']:.3f} s{verdict} [{cores} cores] - {value['scenario']}{extra}")
     print_extra(results)
     return 0
+
+
+def _verdict(met: dict[str, bool], name: str) -> str:
+    return "" if name not in met else (" (met)" if met[name] else " (**missed**)")
+
+
+def readme_table(results: dict[str, Any]) -> str:
+    """The README's performance table: one row per figure, its target, whether this run met it."""
+    met = results.get("targets_met", {})
+    rows = ["| figure | measured | target |", "|---|---|---|"]
+    for name in ("fleet_discovery", "yaml_parse", "version", "discover_from", "fleet_table"):
+        value = results.get(name)
+        if value:
+            shown = f"{value['seconds']:.2f} s" if value["seconds"] >= 1 else f"{value['seconds'] * 1000:.0f} ms"
+            if name == "fleet_discovery":
+                shown += (f" (client CPU {value['client_cpu_seconds']:.2f} s, "
+                          f"{value['client_cpu_seconds_per_1000_nodes']:.2f} s per 1000 nodes; "
+                          f"server CPU {value['server_cpu_seconds']:.2f} s)")
+            rows.append(f"| {value['scenario']} | {shown}{_verdict(met, name)} | < {value['target_seconds']:g} s |")
+    if "fanout" in results:
+        seq = results["sequential_discovery"]
+        rows.append(f"| {seq['scenario']}: per node {seq['per_node_seconds'] * 1000:.0f} ms; fan-out ratio | "
+                    f"{results['fanout']['ratio']:.0f}x{_verdict(met, 'fanout')} | >= {MIN_FANOUT:g}x |")
+    counted = results.get("instructions_per_node", {})
+    if "instructions" in counted:
+        target = f"<= {counted['target_instructions']:,.0f}" if "target_instructions" in counted else "recorded"
+        rows.append(f"| {counted['scenario']} | {counted['instructions']:,.0f}"
+                    f"{_verdict(met, 'instructions_per_node')} | {target} |")
+    scale = results.get("scale")
+    if scale:
+        rows.append(f"| {scale['scenario']}: {SCALE_NODES} nodes, peak RSS | {scale['seconds']:.1f} s, "
+                    f"{scale['peak_rss_bytes'] / 2**20:.0f} MiB{_verdict(met, 'scale_peak_rss')} | < 1024 MiB |")
+        rows.append(f"| the same: time for {SCALE_NODES} nodes / time for {FLEET_NODES} "
+                    f"({scale[f'seconds_{FLEET_NODES}']:.1f} s) | {scale['growth']:.2f}x"
+                    f"{_verdict(met, 'scale_growth')} | <= {MAX_GROWTH:g}x (linear) |")
+    load = results["machine"]
+    rows.append("")
+    rows.append(f"Measured on {load['cores']} cores, Python {load['python']}; load average (1, 5, 15 min) "
+                f"{', '.join(f'{x:.1f}' for x in load['load_average_at_start'])} at the start and "
+                f"{', '.join(f'{x:.1f}' for x in load['load_average_at_end'])} at the end.")
+    return "\n".join(rows)
 
 
 def targets_met(results: dict[str, Any]) -> dict[str, bool]:
