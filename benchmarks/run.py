@@ -118,7 +118,7 @@ def bench_fleet(work: Path, repeat: int, log: Any) -> dict[str, Any]:
                                               client=pki.issue(server=False, org="os:admin"),
                                               endpoints=[srv.endpoint])
         # As `talosbond discover` without --save asks for it: decoded records, no re-rendered text.
-        conn = Connection(nodes=tuple(names), talosconfig=str(config), source="api", raw_text=False)
+        conn = Connection(nodes=tuple(names), talosconfig=str(config), source="api")
         runs = []
         for _ in range(repeat):
             cpu0, calls0 = srv.cpu()
@@ -132,8 +132,7 @@ def bench_fleet(work: Path, repeat: int, log: Any) -> dict[str, Any]:
             del found
         best = min(runs, key=lambda r: r["seconds"])
 
-        sequential_conn = Connection(nodes=tuple(names[:SEQUENTIAL_NODES]), talosconfig=str(config), source="api",
-                                     raw_text=False)
+        sequential_conn = Connection(nodes=tuple(names[:SEQUENTIAL_NODES]), talosconfig=str(config), source="api")
         saved = api.MAX_STREAMS, api.MAX_NODES
         api.MAX_STREAMS, api.MAX_NODES = 1, 1  # one call in flight at any time
         try:
@@ -180,7 +179,7 @@ def node_names(count: int) -> list[str]:
 
 def client_main(endpoint_config: str, count: int) -> int:
     """One fleet discovery in this process (for callgrind and the scale runs); prints JSON figures."""
-    conn = Connection(nodes=tuple(node_names(count)), talosconfig=endpoint_config, source="api", raw_text=False)
+    conn = Connection(nodes=tuple(node_names(count)), talosconfig=endpoint_config, source="api")
     wall, cpu, found = _timed(lambda: discover(conn))
     if found.errors or len(found.nodes) != count:
         print(json.dumps({"error": str(found.errors[:3])}))

@@ -73,7 +73,7 @@ def discover_document(
             links.append(entry)
         nodes.append({
             "node": ranking.node.name,
-            "talos_version": ranking.node.talos_version or None,
+            "talos_version": str(ranking.node.version) if ranking.node.version is not None else None,
             "links": links,
             "management": list(ranking.management),
             "bondable_groups": [list(g) for g in ranking.groups],
@@ -118,7 +118,7 @@ def print_discovery(
     console = console or stderr_console()
     for ranking in rankings:
         node = ranking.node
-        title = f"[bold]{node.name}[/bold]" + (f"  Talos {node.talos_version}" if node.talos_version else "")
+        title = f"[bold]{node.name}[/bold]" + (f"  Talos {node.version}" if node.version is not None else "")
         table = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
         for column in ("#", "name", "driver", "permanent MAC", "current MAC", "bus path", "PCI ID",
                        "vendor / product", "speed", "carrier", "rx", "tx", "role"):

@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from talosbond.errors import UsageError
+from talosbond import features
+from talosbond.errors import ParseError, UsageError
+from talosbond.features import Release, release_text
 from talosbond.model import Link, Node
 from talosbond.ranking import Ranking
 
@@ -19,8 +21,6 @@ HASH_POLICIES = ("layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4")
 LACP_RATES = ("slow", "fast")
 PRIMARY_MODES = ("active-backup", "balance-tlb", "balance-alb")
 HASH_MODES = ("balance-xor", "802.3ad", "balance-tlb")
-NEWEST = (1, 14)
-OLDEST_SELECTORS = (1, 4)
 MAX_IFNAME = 15
 DEFAULT_MTU = 1500
 
@@ -59,7 +59,7 @@ class BondPlan:
     bond: str
     mode: str
     members: dict[str, tuple[str, ...]]
-    version: tuple[int, int]
+    version: Release
     format: str  # v1alpha1 | multidoc
     miimon: int | None = None
     updelay: int | None = None
@@ -95,46 +95,53 @@ class BondPlan:
         return out
 
 
-def parse_version(text: str) -> tuple[int, int]:
-    """`1.11`, `v1.11.3` -> (1, 11); anything else is a `UsageError`."""
-    from talosbond.parsing.version import version_tuple
+def parse_version(text: str) -> Release:
+    """`--talos-version`: `1.11`, `v1.11.3` -> (1, 11); anything else is a `UsageError`."""
+    from talosbond.parsing.version import parse_tag
 
     try:
-        return version_tuple(text)
-    except ValueError:
+        return parse_tag(text, "--talos-version").minor_tuple
+    except ParseError:
         raise UsageError(f"--talos-version {text!r} is not a Talos version", "write it like 1.11 or v1.12.2") from None
 
 
-def target_version(explicit: str | None, nodes: Sequence[Node]) -> tuple[tuple[int, int], str]:
-    """The Talos version to write for: --talos-version, else the nodes' (which must agree), else the newest."""
-    if explicit:
-        return parse_version(explicit), "from --talos-version"
-    found = {node.name: node.talos_version for node in nodes if node.talos_version}
-    versions = {parse_version(v) for v in found.values()}
-    if len(versions) > 1:
+def nodes_version(nodes: Sequence[Node]) -> Release | None:
+    """The release every node reports (None when none does); nodes on different releases are a `UsageError`."""
+    found = {node.name: node.version for node in nodes if node.version is not None}
+    releases = {version.minor_tuple for version in found.values()}
+    if len(releases) > 1:
         listing = ", ".join(f"{n} {v}" for n, v in sorted(found.items()))
         raise UsageError(f"nodes run different Talos versions ({listing})", "pass --talos-version for the oldest")
-    if versions:
-        return versions.pop(), "reported by the node"
-    return NEWEST, "newest supported (no version known; pass --talos-version)"
+    return releases.pop() if releases else None
 
 
-def choose_format(requested: str, version: tuple[int, int]) -> str:
+def target_version(explicit: str | None, nodes: Sequence[Node]) -> tuple[Release, str]:
+    """The Talos release to write for, and why: --talos-version, else the nodes' (which must agree), else
+    the newest talosbond knows (`features.release_or_newest`), said in the reason; callers that must not
+    guess call `nodes_version` instead."""
+    if explicit:
+        return parse_version(explicit), "from --talos-version"
+    found = nodes_version(nodes)
+    if found is not None:
+        return found, "reported by the node"
+    return features.release_or_newest(None), UNKNOWN_VERSION
+
+
+UNKNOWN_VERSION = "newest supported (no version known; pass --talos-version)"
+
+
+def choose_format(requested: str, version: Release) -> str:
     if requested == "auto":
-        return "multidoc" if version >= (1, 12) else "v1alpha1"
-    if requested == "multidoc" and version < (1, 12):
+        return features.default_format(version)
+    if requested == "multidoc" and not features.has(features.MULTIDOC_NETWORK, version):
         raise UsageError(
-            f"the multi-document network config needs Talos 1.12 or newer (target {version_text(version)})",
+            f"the multi-document network config needs Talos {features.MULTIDOC_NETWORK.since_text()} or newer "
+            f"(target {release_text(version)})",
             "use --format v1alpha1 or --format auto",
         )
     if requested not in ("v1alpha1", "multidoc"):
         raise UsageError(f"unknown --format {requested!r}", "choose auto, v1alpha1 or multidoc")
     return requested
-
-
-def version_text(version: tuple[int, int]) -> str:
-    """(1, 11) -> `1.11`."""
-    return f"{version[0]}.{version[1]}"
 
 
 def _find_port(node: Node, wanted: str) -> Link:
@@ -360,9 +367,10 @@ def make_plan(
         raise UsageError("no node to plan for")
     nodes = [r.node for r in rankings]
     version, version_reason = target_version(talos_version, nodes)
-    if version < OLDEST_SELECTORS and not allow_names:
+    if not features.has(features.BOND_SELECTORS, version) and not allow_names:
         raise UsageError(
-            f"Talos {version_text(version)} has no bond device selectors (they arrived in 1.4)",
+            f"Talos {release_text(version)} has no bond device selectors (they arrived in "
+            f"{features.BOND_SELECTORS.since_text()})",
             "upgrade Talos, or pass --allow-names to bond by interface name",
         )
     output_format = choose_format(fmt, version)
@@ -394,7 +402,7 @@ def make_plan(
             raise UsageError(f"a route through VLAN {route.vid}, which the bond does not have")
     keep_dhcp = _keep_dhcp(rankings, members, notes) if output_format == "multidoc" else ()
     extra = _format_options(options or {}, output_format, notes)
-    notes.insert(0, f"target Talos {version_text(version)} ({version_reason}), {output_format} format")
+    notes.insert(0, f"target Talos {release_text(version)} ({version_reason}), {output_format} format")
     return BondPlan(
         bond=bond, mode=mode, members=members, version=version, format=output_format,
         miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,

@@ -19,9 +19,10 @@ from talosbond import answers as check
 from talosbond.answers import Answers, validator
 from talosbond.api import discover
 from talosbond.errors import TalosbondError, UsageError
+from talosbond.features import release_text
 from talosbond.model import Node
 from talosbond.output import human_bytes, human_speed, print_discovery, print_notes, print_problems, print_warnings
-from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, target_version, version_text
+from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, target_version
 from talosbond.ranking import Ranking, rank_node
 from talosbond.sources import Connection
 
@@ -162,7 +163,7 @@ def _questions(rankings: Sequence[Ranking], nodes: Sequence[Node], given: Answer
     _addressing(given, rankings)
     _vlans(given)
     detected, _ = target_version(None, nodes)
-    given.version = _text("Target Talos version:", given.version or version_text(detected), check.version)
+    given.version = _text("Target Talos version:", given.version or release_text(detected), check.version)
     given.fmt = _select("Write it as:", list(FORMATS.items()), given.fmt)
 
 

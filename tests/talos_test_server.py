@@ -48,12 +48,11 @@ from grpclib.protocol import H2Protocol  # noqa: E402
 from grpclib.server import Server, Stream  # noqa: E402
 
 from talosbond.model import RawNode  # noqa: E402
-from talosbond.parsing import bondmaster  # noqa: E402
+from talosbond.parsing import bondmaster, protobuf  # noqa: E402
 from talosbond.parsing.yamlish import load_stream  # noqa: E402
 from talosbond.proto import common_pb2, machine_pb2, meta_pb2, network_pb2, resource_pb2  # noqa: E402
 from talosbond.proto.machine_grpc import MachineServiceBase  # noqa: E402
 from talosbond.proto.resource_grpc import StateBase  # noqa: E402
-from talosbond.sources import api  # noqa: E402
 from talosbond.sources.capture import read_node_dir  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
@@ -186,12 +185,12 @@ def _mac(value: Any) -> bytes:
         return b""
 
 
-_TYPE_NUMBERS = {name: number for number, name in api.LINK_TYPES.items()}
-_OPER_NUMBERS = {name: number for number, name in api.OPER_STATES.items()}
-_PORT_NUMBERS = {name: number for number, name in api.PORTS.items()}
-_DUPLEX_NUMBERS = {name: number for number, name in api.DUPLEXES.items()}
-_VLAN_NUMBERS = {name: number for number, name in api.VLAN_PROTOCOLS.items()}
-_FLAG_BITS = {name: 1 << bit for bit, name in enumerate(api.LINK_FLAGS)}
+_TYPE_NUMBERS = {name: number for number, name in protobuf.LINK_TYPES.items()}
+_OPER_NUMBERS = {name: number for number, name in protobuf.OPER_STATES.items()}
+_PORT_NUMBERS = {name: number for number, name in protobuf.PORTS.items()}
+_DUPLEX_NUMBERS = {name: number for number, name in protobuf.DUPLEXES.items()}
+_VLAN_NUMBERS = {name: number for number, name in protobuf.VLAN_PROTOCOLS.items()}
+_FLAG_BITS = {name: 1 << bit for bit, name in enumerate(protobuf.LINK_FLAGS)}
 
 
 def _int(value: Any) -> int:
@@ -315,14 +314,14 @@ def _prefix_proto(text: Any) -> common_pb2.NetIPPrefix:
 
 def _table(value: Any) -> int:
     text = str(value if value is not None else "unspec")
-    return int(text) if text.isdigit() else _number(api.ROUTING_TABLES, text)
+    return int(text) if text.isdigit() else _number(protobuf.ROUTING_TABLES, text)
 
 
 def address_spec_proto(spec: dict[str, Any]) -> bytes:
     msg = network_pb2.AddressStatusSpec(
         address=_prefix_proto(spec.get("address")), link_index=_int(spec.get("linkIndex")),
-        link_name=str(spec.get("linkName") or ""), family=_number(api.FAMILIES, spec.get("family")),  # type: ignore[arg-type]
-        scope=_number(api.SCOPES, spec.get("scope")), flags=_bits(api.ADDRESS_FLAGS, spec.get("flags")),  # type: ignore[arg-type]
+        link_name=str(spec.get("linkName") or ""), family=_number(protobuf.FAMILIES, spec.get("family")),  # type: ignore[arg-type]
+        scope=_number(protobuf.SCOPES, spec.get("scope")), flags=_bits(protobuf.ADDRESS_FLAGS, spec.get("flags")),  # type: ignore[arg-type]
         priority=_int(spec.get("priority")),
     )
     for key in ("local", "broadcast", "anycast", "multicast"):
@@ -333,14 +332,14 @@ def address_spec_proto(spec: dict[str, Any]) -> bytes:
 
 def route_spec_proto(spec: dict[str, Any]) -> bytes:
     msg = network_pb2.RouteStatusSpec(
-        family=_number(api.FAMILIES, spec.get("family")),  # type: ignore[arg-type]
+        family=_number(protobuf.FAMILIES, spec.get("family")),  # type: ignore[arg-type]
         destination=_prefix_proto(spec.get("dst")), source=common_pb2.NetIP(ip=_ip_bytes(spec.get("src"))),
         gateway=common_pb2.NetIP(ip=_ip_bytes(spec.get("gateway"))), out_link_index=_int(spec.get("outLinkIndex")),
         out_link_name=str(spec.get("outLinkName") or ""), table=_table(spec.get("table")),  # type: ignore[arg-type]
-        priority=_int(spec.get("priority")), scope=_number(api.SCOPES, spec.get("scope")),  # type: ignore[arg-type]
-        type=_number(api.ROUTE_TYPES, spec.get("type")),  # type: ignore[arg-type]
-        flags=_bits(api.ROUTE_FLAGS, spec.get("flags"), 8),
-        protocol=_number(api.ROUTE_PROTOCOLS, spec.get("protocol")),  # type: ignore[arg-type]
+        priority=_int(spec.get("priority")), scope=_number(protobuf.SCOPES, spec.get("scope")),  # type: ignore[arg-type]
+        type=_number(protobuf.ROUTE_TYPES, spec.get("type")),  # type: ignore[arg-type]
+        flags=_bits(protobuf.ROUTE_FLAGS, spec.get("flags"), 8),
+        protocol=_number(protobuf.ROUTE_PROTOCOLS, spec.get("protocol")),  # type: ignore[arg-type]
         mtu=_int(spec.get("mtu")),
     )
     for hop in spec.get("nextHops") or []:
@@ -349,7 +348,8 @@ def route_spec_proto(spec: dict[str, Any]) -> bytes:
     return msg.SerializeToString()
 
 
-_ENCODERS = {api.LINK_TYPE: link_spec_proto, api.ADDRESS_TYPE: address_spec_proto, api.ROUTE_TYPE: route_spec_proto}
+_ENCODERS = {protobuf.LINK_TYPE: link_spec_proto, protobuf.ADDRESS_TYPE: address_spec_proto,
+             protobuf.ROUTE_TYPE: route_spec_proto}
 
 
 def _documents(text: str) -> Iterator[list[str]]:
@@ -444,7 +444,7 @@ class NodeData:
         """Encoded ListResponses of one type (also valid GetResponses and Watch events: the same field 1)."""
         if rtype == RD_TYPE:
             return RESOURCE_DEFINITIONS
-        return {api.LINK_TYPE: self.links, api.ADDRESS_TYPE: self.addresses, api.ROUTE_TYPE: self.routes}.get(rtype)
+        return {protobuf.LINK_TYPE: self.links, protobuf.ADDRESS_TYPE: self.addresses, protobuf.ROUTE_TYPE: self.routes}.get(rtype)
 
     @classmethod
     def from_dir(cls, folder: Path, *, with_proto: bool = True, name: str | None = None) -> NodeData:
@@ -490,14 +490,14 @@ def _resource_definition(rtype: str, namespace: str, aliases: tuple[str, ...],
 # The types the server serves, described the way Talos registers them (print columns as in
 # pkg/machinery/resources/network), and the definitions' own definition.
 RESOURCE_DEFINITIONS = [
-    _resource_definition(api.ADDRESS_TYPE, "network", ("address", "addresses"),
+    _resource_definition(protobuf.ADDRESS_TYPE, "network", ("address", "addresses"),
                          (("Address", "{.address}"), ("Link", "{.linkName}"))),
-    _resource_definition(api.LINK_TYPE, "network", ("link", "links"),
+    _resource_definition(protobuf.LINK_TYPE, "network", ("link", "links"),
                          (("Alias", "{.alias}"), ("Type", "{.type}"), ("Kind", "{.kind}"),
                           ("Hw Addr", "{.hardwareAddr}"), ("Oper State", "{.operationalState}"),
                           ("Link State", "{.linkState}"))),
     _resource_definition(RD_TYPE, "meta", ("api-resources",), (("Aliases", "{.aliases[:]}"),)),
-    _resource_definition(api.ROUTE_TYPE, "network", ("route", "routes"),
+    _resource_definition(protobuf.ROUTE_TYPE, "network", ("route", "routes"),
                          (("Destination", "{.dst}"), ("Gateway", "{.gateway}"), ("Link", "{.outLinkName}"),
                           ("Metric", "{.priority}"))),
 ]

@@ -42,12 +42,11 @@ def _api_and_capture(folder: Path, tmp_path: Path, pki: Pki, pki_dir: Path) -> t
     maintenance = not (folder / "netdev.txt").is_file()
     with TalosTestServer({node.name: node}, pki_dir, maintenance=maintenance) as srv:
         if maintenance:
-            conn = Connection(nodes=(srv.endpoint,), insecure=True, source="api", raw_text=False)
+            conn = Connection(nodes=(srv.endpoint,), insecure=True, source="api")
         else:
             config = write_talosconfig(tmp_path / "talosconfig", ca=pki.ca, endpoints=[srv.endpoint],
                                        client=pki.issue(server=False, org="os:admin"))
-            conn = Connection(nodes=(node.name,), talosconfig=str(config), source="api", want_bonding=True,
-                              raw_text=False)
+            conn = Connection(nodes=(node.name,), talosconfig=str(config), source="api", want_bonding=True)
         found = discover(conn)
     expected = discover(Connection(from_dir=str(folder), want_bonding=True))
     assert found.errors == () and expected.errors == ()
@@ -86,7 +85,7 @@ def test_the_fixtures_exercise_bonds_vlans_addresses_and_routes(tmp_path: Path, 
             seen.add("address scope and flags")
         if any(r.protocol and r.type and r.scope for r in node.routes):
             seen.add("route protocol, type and scope")
-        if node.bonding:
+        if node.bonds:
             seen.add("/proc/net/bonding")
     assert seen == {"bond settings", "bond primary", "vlan", "address scope and flags",
                     "route protocol, type and scope", "/proc/net/bonding"}

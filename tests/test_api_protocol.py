@@ -28,10 +28,10 @@ from grpclib.const import Status
 from talos_test_server import DEFAULT_VERSION, RD_TYPE, NodeData, Pki, TalosTestServer, write_talosconfig
 
 from talosbond.parsing import parse_addresses, parse_links, parse_routes
+from talosbond.parsing import protobuf as api
 from talosbond.proto import machine_pb2, meta_pb2, resource_pb2
 from talosbond.proto.machine_grpc import MachineServiceStub
 from talosbond.proto.resource_grpc import StateStub
-from talosbond.sources import api
 from talosbond.sources.capture import read_node_dir
 from talosbond.sources.talosconfig import client_ssl_context, load_context
 

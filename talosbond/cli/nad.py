@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from talosbond.cli.common import TalosVersionOpt, app, command, emit, read_file
-from talosbond.cli.patch import OutFileOpt
+from talosbond.cli.common import app, command, emit, read_file
 
 
 @app.command()
@@ -25,8 +24,10 @@ def nad(
     namespace: Annotated[str | None, typer.Option(metavar="NS", help="metadata.namespace.")] = None,
     name: Annotated[str | None, typer.Option(metavar="NAME", help="metadata.name (default vlan<ID>).")] = None,
     mtu: Annotated[int | None, typer.Option(metavar="BYTES", help="Pod MTU; at most the VLAN's.")] = None,
-    talos_version: TalosVersionOpt = None,
-    out: OutFileOpt = None,
+    talos_version: Annotated[str | None, typer.Option(
+        metavar="X.Y", help="Target Talos: before 1.6 long VLAN names were not shortened (default: newest).")] = None,
+    out: Annotated[str | None, typer.Option(
+        "-o", "--output", metavar="FILE", help="Write the definitions to FILE (atomically).")] = None,
 ) -> int:
     """Multus NetworkAttachmentDefinitions for the VLANs of a patch or config, `master` named as Talos
     names the VLAN link.
@@ -37,13 +38,14 @@ def nad(
       talosbond nad bond.yaml --type ipvlan --range 10.13.87.128/25
     """
     from talosbond.config import read_config
+    from talosbond.features import release_or_newest
     from talosbond.nad import NadOptions, nad_documents, vlan_links
     from talosbond.output import print_notes, print_warnings
-    from talosbond.plan import NEWEST, parse_version
+    from talosbond.plan import parse_version
     from talosbond.yamlout import dump_yaml
 
     view = read_config(read_file(file), file)
-    links, notes = vlan_links(view, parse_version(talos_version) if talos_version else NEWEST)
+    links, notes = vlan_links(view, release_or_newest(parse_version(talos_version) if talos_version else None))
     options = NadOptions(tuple(vlan or ()), cni_type, ipam, cidr, namespace, name, mtu)
     documents, more, warnings = nad_documents(links, options, file)
     print_notes([*notes, *more])

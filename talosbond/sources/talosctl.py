@@ -8,9 +8,8 @@ import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from talosbond.errors import ParseError, SourceError
+from talosbond.errors import SourceError
 from talosbond.model import NodeError, RawNode
-from talosbond.parsing.version import parse_version_output
 from talosbond.sources import Connection
 
 _BOND_ID = re.compile(r"^    id: (\S+)$")
@@ -69,13 +68,7 @@ def fetch_node(conn: Connection, node: str) -> RawNode:
     if not conn.insecure:  # maintenance mode only grants os:reader, and Read needs os:admin
         netdev = run_talosctl(conn, node, ["read", "/proc/net/dev"], insecure_ok=False)
         origins["netdev"] = f"{node}: /proc/net/dev"
-    version = ""
-    version_text = _optional(conn, node, ["version"])
-    if version_text:
-        try:
-            version = parse_version_output(version_text, f"{node}: talosctl version")
-        except ParseError:
-            version = ""
+    version = _optional(conn, node, ["version"]) or ""
     addresses = _optional(conn, node, ["get", "addresses", "-o", "yaml"])
     routes = _optional(conn, node, ["get", "routes", "-o", "yaml"])
     bonding: dict[str, str] = {}
@@ -83,7 +76,8 @@ def fetch_node(conn: Connection, node: str) -> RawNode:
         for bond in bond_names(links):
             bonding[bond] = run_talosctl(conn, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False)
             origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
-    origins.update({"addresses": f"{node}: talosctl get addresses", "routes": f"{node}: talosctl get routes"})
+    origins.update({"addresses": f"{node}: talosctl get addresses", "routes": f"{node}: talosctl get routes",
+                    "version": f"{node}: talosctl version"})
     log = None
     if conn.want_log and not conn.insecure:  # maintenance mode serves no logs
         log = _optional(conn, node, ["logs", "controller-runtime"])
