@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
-from talosbond.model import NodeError
+from talosbond.model import NodeError, speed_text
 from talosbond.ranking import Ranking
 
 if TYPE_CHECKING:
@@ -32,10 +32,6 @@ def human_bytes(value: int | None) -> str:
     raise AssertionError("unreachable")
 
 
-def human_speed(mbit: int | None) -> str:
-    if mbit is None:
-        return "?"
-    return f"{mbit // 1000}G" if mbit >= 1000 and mbit % 1000 == 0 else f"{mbit}M"
 
 
 def discover_document(
@@ -137,7 +133,7 @@ def print_discovery(
                 escape(link.name),
                 escape(link.driver), link.permanent_addr or "-", mac, escape(link.bus_path), escape(link.pci_id),
                 escape(product),
-                human_speed(link.speed_mbit),
+                speed_text(link.speed_mbit),
                 "[green]up[/green]" if link.link_state else "[red]down[/red]",
                 human_bytes(ranked.rx_bytes), human_bytes(ranked.tx_bytes), role,
             ]
@@ -281,7 +277,7 @@ def print_explain(proofs: Sequence[Any], console: Console | None = None) -> None
         console.print()
 
 
-# --- verify and apply (issue 5) ---
+# --- verify and apply ---
 
 def _member_entry(member: Any) -> dict[str, Any]:
     from talosbond.health._util import decode_port_state
@@ -368,7 +364,7 @@ def _member_row(status: Any, member: Any) -> list[str]:
     from talosbond.health._util import short_port_state
 
     mii = "[green]up[/green]" if member.mii_status == "up" else f"[red]{escape(member.mii_status)}[/red]"
-    row = [escape(member.name), mii, human_speed(member.speed_mbit), member.duplex or "-",
+    row = [escape(member.name), mii, speed_text(member.speed_mbit), member.duplex or "-",
            str(member.link_failure_count), member.permanent_addr or "-"]
     if status.mode == "802.3ad":
         row += [
@@ -553,7 +549,7 @@ def print_shapes(
         for card in shape.cards:
             product = " / ".join(x for x in (card.vendor, card.product) if x)
             table.add_row(escape(card.name), escape(card.driver or "-"), escape(card.bus_path or "-"),
-                          escape(card.pci_id or "-"), human_speed(card.speed_mbit),
+                          escape(card.pci_id or "-"), speed_text(card.speed_mbit),
                           "[green]up[/green]" if card.carrier else "[red]down[/red]", escape(product))
         console.print(table)
         if selectors:

@@ -13,7 +13,7 @@ import pytest
 from conftest import scenarios
 from talos_test_server import DEFAULT_VERSION, NodeData, Pki, TalosTestServer, write_talosconfig
 
-from talosbond.api import discover
+from talosbond.discovery import discover
 from talosbond.model import Node
 from talosbond.sources import Connection
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, scenarios
 from talos_test_server import NodeData, Pki, TalosTestServer, load_fleet, write_talosconfig
 
-from talosbond.api import discover
+from talosbond.discovery import discover
 from talosbond.errors import UsageError
 from talosbond.model import NodeError, RawNode
 from talosbond.sources import Connection, api

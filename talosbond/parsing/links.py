@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from talosbond.parsing import bondmaster
 from talosbond.parsing.yamlish import Document, load_stream
 
 LINK_TYPE = "LinkStatuses.net.talos.dev"
+_BOND_ID = re.compile(r"^    id: (\S+)$")
 
 # YAML key -> (Link attribute, converter name). Keys Talos may add later are ignored.
 _STR_FIELDS = {
@@ -62,35 +64,15 @@ def _text(value: Any, key: str, ctx: _Ctx) -> str:
 
 
 def _int(value: Any, key: str, ctx: _Ctx) -> int:
-    if isinstance(value, bool):
-        raise ctx.fail(f"spec.{key}: expected an integer, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     raise ctx.fail(f"spec.{key}: expected an integer, got {value!r}")
 
 
 def _bool(value: Any, key: str, ctx: _Ctx) -> bool:
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
-        return bool(value == "true")
     raise ctx.fail(f"spec.{key}: expected true or false, got {value!r}")
-
-
-def _typed(value: Any) -> Any:
-    """Plain scalars from the fast reader are text; give bondMaster values their YAML types."""
-    if isinstance(value, dict):
-        return {k: _typed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_typed(v) for v in value]
-    if isinstance(value, str):
-        if value.isdigit():
-            return int(value)
-        if value in ("true", "false"):
-            return value == "true"
-    return value
 
 
 _KIND_SPECS = {"bridgeMaster": "bridge_master", "vrfMaster": "vrf_master", "wireguard": "wireguard", "veth": "veth"}
@@ -158,9 +140,9 @@ def link_from_resource(doc: Any, ctx: _Ctx) -> tuple[str, Link]:
                 kwargs["vlan_id"] = _int(value["vlanID"], "vlan.vlanID", ctx)
             kwargs["vlan_protocol"] = _text(value.get("vlanProtocol"), "vlan.vlanProtocol", ctx)
         elif key == "bondMaster" and isinstance(value, dict):
-            kwargs["bond_master"] = bondmaster.from_yaml(_typed(value))
+            kwargs["bond_master"] = bondmaster.from_yaml(value)
         elif key in _KIND_SPECS and isinstance(value, dict):
-            kwargs[_KIND_SPECS[key]] = _kind_spec(key, _typed(value))
+            kwargs[_KIND_SPECS[key]] = _kind_spec(key, value)
     for mac_attr in ("hardware_addr", "permanent_addr"):
         kwargs[mac_attr] = kwargs.get(mac_attr, "").lower()
     return node, Link(**kwargs)
@@ -199,3 +181,16 @@ def parse_links(text: str, source: str = "<links>") -> dict[str, list[Link]]:
     if not nodes:
         raise ParseError(source, None, "no LinkStatus documents found")
     return nodes
+
+
+def bond_names(links_yaml: str) -> list[str]:
+    """Names of bond links in `get links -o yaml` text, without a full parse (for the reads that follow)."""
+    names = []
+    current = ""
+    for line in links_yaml.splitlines():
+        match = _BOND_ID.match(line)
+        if match:
+            current = match.group(1)
+        elif line.strip() == "kind: bond" and current:
+            names.append(current)
+    return names

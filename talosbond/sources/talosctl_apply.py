@@ -30,15 +30,11 @@ from talosbond.errors import SourceError, UsageError
 from talosbond.model import Node, RawNode
 from talosbond.parsing import build_node
 from talosbond.sources import Connection
-from talosbond.sources.talosctl import run_talosctl
+from talosbond.sources.talosctl import Runner, run_command, run_talosctl, subprocess_runner, talosctl_binary
 
 ACTIVE_CONFIG_ARGS = ("get", "machineconfig", "v1alpha1", "-o", "jsonpath={.spec}")
 PERSISTED_CONFIG = "/system/state/config.yaml"
 PROBE_TIMEOUT = 10.0  # one probe call; the try-mode timer keeps running meanwhile
-
-
-def talosctl_binary() -> str:
-    return os.environ.get("TALOSBOND_TALOSCTL", "talosctl")
 
 
 def go_duration(seconds: float) -> str:
@@ -46,15 +42,15 @@ def go_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def read_machineconfig(conn: Connection, node: str) -> tuple[str, str]:
+def read_machineconfig(conn: Connection, node: str, runner: Runner = subprocess_runner) -> tuple[str, str]:
     """The node's machine config and where it came from: `active` (get machineconfig) or `persisted`
     (the file on disk, when the resource cannot be read)."""
     try:
-        text = run_talosctl(conn, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False)
+        text = run_talosctl(conn, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False, runner=runner)
         how = "active"
     except SourceError as first:
         try:
-            text = run_talosctl(conn, node, ["read", PERSISTED_CONFIG], insecure_ok=False)
+            text = run_talosctl(conn, node, ["read", PERSISTED_CONFIG], insecure_ok=False, runner=runner)
             how = "persisted"
         except SourceError:
             raise first from None
@@ -75,22 +71,6 @@ def config_to_compare(conn: Connection, node: str, via: str) -> tuple[str, str] 
         return (f"{node}: its machine config could not be read ({exc.message}); members and settings are not "
                 "compared with a config")
     return text, f"{node} machine config"
-
-
-def _run_local(cmd: list[str], what: str, timeout: float) -> str:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                              stdin=subprocess.DEVNULL)
-    except FileNotFoundError:
-        raise SourceError("talosctl not found on PATH", "talosbond apply runs talosctl; install it") from None
-    except subprocess.TimeoutExpired:
-        raise SourceError(f"`{what}` did not finish within {timeout:g}s") from None
-    except OSError as exc:
-        raise SourceError(f"cannot run talosctl: {exc.strerror or exc}") from None
-    if proc.returncode != 0:
-        lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
-        raise SourceError(f"`{what}` failed: {lines[-1] if lines else f'exit code {proc.returncode}'}")
-    return proc.stdout
 
 
 def check_probe_address(address: str) -> None:
@@ -121,8 +101,9 @@ def split_probe_address(address: str) -> tuple[str, int | None]:
 class TalosctlOps:
     """`apply`'s seam to the outside world: one object per run, owning the private temporary folder."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, runner: Runner = subprocess_runner) -> None:
         self.conn = conn
+        self.runner = runner
         self.quick = replace(conn, timeout=min(conn.timeout, PROBE_TIMEOUT))
         self._dir = Path(tempfile.mkdtemp(prefix="talosbond-apply-"))
         os.chmod(self._dir, 0o700)
@@ -137,7 +118,7 @@ class TalosctlOps:
         return path
 
     def read_config(self, node: str) -> tuple[str, str]:
-        return read_machineconfig(self.conn, node)
+        return read_machineconfig(self.conn, node, self.runner)
 
     def merge(self, node: str, current: str, patch: Path) -> tuple[str, Path]:
         """Talos's own merge of the patch into the node's current config; returns the text and its file."""
@@ -149,7 +130,8 @@ class TalosctlOps:
             handle.write(current)
         cmd = [talosctl_binary(), "machineconfig", "patch", str(current_path), "--patch", f"@{patch.resolve()}",
                "-o", str(merged_path)]
-        _run_local(cmd, f"talosctl machineconfig patch CURRENT --patch @{patch}", self.conn.timeout)
+        run_command(cmd, f"talosctl machineconfig patch CURRENT --patch @{patch}", self.conn.timeout,
+                    missing_hint="talosbond apply runs talosctl; install it", runner=self.runner)
         try:
             os.chmod(merged_path, 0o600)
             return merged_path.read_text(encoding="utf-8"), merged_path
@@ -160,32 +142,33 @@ class TalosctlOps:
         args = ["apply-config", "--file", str(path), "--mode", mode]
         if try_timeout is not None:
             args += ["--timeout", go_duration(try_timeout)]
-        return run_talosctl(self.conn, node, args, insecure_ok=False)
+        return run_talosctl(self.conn, node, args, insecure_ok=False, runner=self.runner)
 
     def api_error(self, node: str) -> str | None:
         """None when the node's Talos API answers `version`, else why not."""
         try:
-            run_talosctl(self.quick, node, ["version"], insecure_ok=False)
+            run_talosctl(self.quick, node, ["version"], insecure_ok=False, runner=self.runner)
         except SourceError as exc:
-            return exc.message.removeprefix(f"{node}: ")
+            return exc.reason
         return None
 
     def active_config(self, node: str) -> str:
-        return run_talosctl(self.quick, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False)
+        return run_talosctl(self.quick, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False, runner=self.runner)
 
     def read_state(self, node: str, bonds: Sequence[str]) -> tuple[Node, dict[str, str]]:
         """The node's links and /proc/net/bonding/<bond> for each bond, parsed; per-bond read errors apart.
         Raises `SourceError` when the links cannot be read, `ParseError` when they do not parse."""
-        links = run_talosctl(self.quick, node, ["get", "links", "-o", "yaml"])
+        links = run_talosctl(self.quick, node, ["get", "links", "-o", "yaml"], runner=self.runner)
         texts: dict[str, str] = {}
         origins = {"links": f"{node}: talosctl get links"}
         errors: dict[str, str] = {}
         for bond in bonds:
             try:
-                texts[bond] = run_talosctl(self.quick, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False)
+                texts[bond] = run_talosctl(self.quick, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False,
+                                           runner=self.runner)
                 origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
             except SourceError as exc:
-                errors[bond] = exc.message.removeprefix(f"{node}: ")
+                errors[bond] = exc.reason
         return build_node(RawNode(node, links, bonding=texts, origins=origins, via="talosctl")), errors
 
     def probe(self, address: str, timeout: float = 3.0) -> str | None:
