@@ -152,9 +152,9 @@ def redact_line(line: str) -> str:
     return f"{match.group('lead')}{match.group('key')}{match.group('sep')}<redacted>"
 
 
-def config_diff(current: str, merged: str, node: str) -> str:
+def config_diff(current: str, merged: str, node: str, label: str = "merged") -> str:
     """The change the apply makes, as a unified diff with secret values redacted."""
-    lines = difflib.unified_diff(current.splitlines(), merged.splitlines(), f"{node} current", f"{node} merged",
+    lines = difflib.unified_diff(current.splitlines(), merged.splitlines(), f"{node} current", f"{node} {label}",
                                  lineterm="", n=3)
     return "\n".join(redact_line(line) if not line.startswith(("---", "+++", "@@")) else line for line in lines)
 
