@@ -67,10 +67,43 @@ def test_fleet_discovery_reports_every_node() -> None:
     assert [n["node"] for n in picked["nodes"]] == ["10.20.0.12"]
 
 
-def test_table_goes_to_stderr_and_names_the_cards() -> None:
+def test_table_is_the_result_on_stdout_and_names_the_cards() -> None:
     result = run("discover", "--from", str(FIXTURES / "igb-4port-two-cabled"))
-    assert result.code == 0 and result.out == ""
-    assert "enp3s0f0" in result.err and "management" in result.err and "can bond" in result.err
+    assert result.code == 0 and result.err == ""
+    assert "enp3s0f0" in result.out and "management" in result.out and "can bond" in result.out
+
+
+def _physical(path: Path) -> list[dict[str, Any]]:
+    document = json.loads(run("discover", "--from", str(path), "-o", "json").out)
+    return [link for node in document["nodes"] for link in node["links"] if link["physical"]]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("path", scenarios(), ids=_expected_key)
+def test_table_reads_well_at_the_width(path: Path, width: int) -> None:
+    """Off a terminal the table takes $COLUMNS; every line fits, nothing is cut with an ellipsis, and each
+    card's name, driver, permanent MAC, bus path and suggested selector are there whole."""
+    result = run("discover", "--from", str(path), env={"COLUMNS": str(width)})
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "…" not in result.out
+    words = result.out.split()
+    flowing = " ".join(words)  # a long selector may wrap onto the next line
+    for link in _physical(path):
+        for field in ("name", "driver", "permanent_addr", "bus_path"):
+            if link[field]:
+                assert link[field] in words, (field, link[field])
+        if link["selector"]:
+            assert " ".join(link["selector"].split()) in flowing
+
+
+def test_the_table_grows_columns_with_the_width() -> None:
+    path = str(FIXTURES / "e1000e-onboard-plus-addin")
+    narrow = run("discover", "--from", path, env={"COLUMNS": "80"}).out
+    wide = run("discover", "--from", path, env={"COLUMNS": "120"}).out
+    assert "permanent MAC" not in narrow and "MAC 10:e7:c6:16:5a:3c" in narrow  # under the table instead
+    assert "permanent MAC" in wide.splitlines()[1]
 
 
 def test_yaml_output_parses() -> None:

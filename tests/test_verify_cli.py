@@ -95,10 +95,9 @@ def test_fixtures_verdicts_and_json_contract(scenario: str, code: int, problems:
 def test_lacp_table_decodes_the_port_state(tmp_path: Path) -> None:
     result = run("verify", "--from", str(FIXTURES / "bond-8023ad-lacp-not-negotiated"))
     assert result.code == 1
-    assert result.out == ""  # text goes to stderr
-    assert "79 act,fast,agg,sync,DEF" in result.err
-    assert "UNHEALTHY" in result.err
-    assert "port-channel" in result.err  # what to check on the switch
+    assert "79 act,fast,agg,sync,DEF" in result.out  # the result of a read-only command: stdout
+    assert "UNHEALTHY" in result.out
+    assert "port-channel" in result.out  # what to check on the switch
     document = json.loads(run("verify", "--from", str(FIXTURES / "bond-8023ad-lacp-not-negotiated"),
                               "-o", "json").out)
     member = document["bonds"][0]["members"][1]
@@ -120,7 +119,8 @@ def test_a_fleet_reports_every_node_and_one_bad_file_does_not_hide_the_others(tm
     (error,) = document["errors"]
     assert error["node"] == "10.0.0.7" and "bond0.txt" in error["message"]
     text = run("verify", "--from", str(fleet))
-    assert "10.20.30.41" in text.err and "10.13.17.22" in text.err and "could not be read" in text.err
+    assert "10.20.30.41" in text.out and "10.13.17.22" in text.out and "could not be read" in text.out
+    assert "10.0.0.7" in text.err  # the node that could not be read, beside the results
 
 
 def test_truncated_file_is_one_red_line_not_a_traceback(tmp_path: Path) -> None:

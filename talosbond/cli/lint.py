@@ -32,24 +32,51 @@ def lint(
     Exit code 1 when an error-level problem is found.
     """
     from talosbond.lint import lint_text, problems_json
-    from talosbond.output import print_node_errors, print_problems_to, to_json
+    from talosbond.output import print_node_errors, print_notes, print_problems_to, to_json
 
     found, failed = optional_nodes(conn)
     version = version_of(talos_version, found)
-    texts = [(path, read_file(path)) for path in files]
     problems = []
-    for path, text in texts:
-        problems.extend(lint_text(text, path, found, version, settings))
+    quiet: list[str] = []  # files without a finding
+    for path in files:
+        text = read_file(path)
+        found_here = lint_text(text, path, found, version, settings)
+        problems.extend(found_here)
+        if not found_here:
+            quiet.append(path)
     if output is TextOrJson.json:
         sys.stdout.write(to_json(problems_json(problems)))
     else:
         print_problems_to(sys.stdout, problems)
+        _say_what_was_not_checked(quiet)
         if not problems:
-            sys.stderr.write(f"no problems in {len(files)} file(s)\n")
+            sys.stdout.write(f"no problems in {len(files)} file(s)\n")
+    if not found and not failed:
+        print_notes(["no links to simulate on (-n NODE or --from DIR): the selectors were not matched against a "
+                     "node's links, and the rules that need links (" + ", ".join(_rules_needing_links()) +
+                     ") did not run"])
     print_node_errors(failed)
     if failed:
         return 2
     return 1 if any(p.level == "error" for p in problems) else 0
+
+
+def _rules_needing_links() -> list[str]:
+    from talosbond.rules import catalogue
+
+    return [rule.code for rule in catalogue() if rule.family == "lint" and rule.needs_links]
+
+
+def _say_what_was_not_checked(quiet: list[str]) -> None:
+    """A file without findings and without a bond was not really checked: say so, on stdout beside the
+    result."""
+    from talosbond.config import read_config
+
+    for path in quiet:
+        view = read_config(read_file(path), path)
+        if not view.legacy_bonds and not view.bonds:
+            sys.stdout.write(f"{path}: no bond in it (no machine.network.interfaces[].bond, no BondConfig): "
+                             "nothing to check\n")
 
 
 @app.command()
