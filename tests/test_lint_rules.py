@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from talosbond.api import parse_raws
 from talosbond.lint import all_rules, find_rule, lint_text
 from talosbond.model import Node
 from talosbond.plan import parse_version
+from talosbond.rules import Rule
 from talosbond.sources.capture import read_capture
 
 CASES = Path(__file__).parent / "lint_cases"
@@ -73,3 +75,22 @@ def test_every_rule_has_a_failing_and_a_passing_case_and_a_documented_example() 
 def test_rules_are_found_by_code_or_name() -> None:
     assert find_rule("tb001") is find_rule("selector-matches-virtual") is not None
     assert find_rule("TB999") is None
+
+
+def _examples(doc: str) -> tuple[str, str]:
+    """A rule docstring's failing and passing examples (indented YAML after `Failing:` / `Passing:`)."""
+    failing = doc.split("Failing:\n", 1)[1].split("Passing:", 1)[0]
+    passing = doc.split("Passing:\n", 1)[1]
+    return textwrap.dedent(failing), textwrap.dedent(passing)
+
+
+# Rules whose examples are whole configs (the older ones show a fragment or a situation in prose).
+DOCUMENTED = [rule for rule in all_rules() if rule.code >= "TB017"]
+
+
+@pytest.mark.parametrize("rule", DOCUMENTED, ids=[r.code for r in DOCUMENTED])
+def test_documented_examples_really_fail_and_pass(rule: Rule) -> None:
+    failing, passing = _examples(rule.doc)
+    assert rule.code in [p.code for p in lint_text(failing, "failing.yaml", (), (1, 13))], failing
+    found = [p for p in lint_text(passing, "passing.yaml", (), (1, 13)) if p.code == rule.code]
+    assert found == [], [p.message for p in found]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,3 +48,97 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     return None
+
+
+# Names the kernel or udev give physical cards (eth0, eno1, enp1s0f0np0, ens3, enx..., wlan0, ib0, ...): a
+# name like these may be a real card even when no document of the file defines it.
+KERNEL_NAME = re.compile(r"^(eth|en[opsxPX]?|em|wl|ww|ib|sl|p\d+p|usb|lo$)")
+LINK_KINDS = ("BondConfig", "VLANConfig", "BridgeConfig", "DummyLinkConfig", "LinkConfig", "WireguardConfig",
+              "VethConfig", "VRFConfig")
+
+
+def legacy_doc(view: ConfigView) -> int:
+    """The index of the v1alpha1 document (the one holding `machine`)."""
+    return next((i for i, doc in enumerate(view.documents) if "machine" in doc), 0)
+
+
+def defined_links(view: ConfigView) -> set[str]:
+    """Link names the file itself creates or names: legacy interfaces and their VLANs, link documents,
+    fixed aliases."""
+    names: set[str] = set()
+    for _, device in view.legacy_devices:
+        name = device.get("interface")
+        if isinstance(name, str) and name:
+            names.add(name)
+            names.update(f"{name}.{v.get('vlanId')}" for v in device.get("vlans") or [] if isinstance(v, dict))
+    for _, doc in view.kinds:
+        if doc.get("kind") in LINK_KINDS or doc.get("kind") == "LinkAliasConfig":
+            names.add(str(doc.get("name") or ""))
+    return names
+
+
+def alias_defines(view: ConfigView, name: str) -> bool:
+    """A name a pattern alias (`bond0-m%d`) hands out, or a fixed alias / link defined in the file."""
+    if name in defined_links(view):
+        return True
+    return any(alias.is_pattern and re.fullmatch(re.escape(alias.name.split("%")[0]) + r"\d+", name)
+               for alias in view.aliases)
+
+
+def ip_or_cidr(value: Any) -> bool:
+    """Talos's legacy check: an IP, or an IP with a prefix length (`validateIPOrCIDR`)."""
+    text = str(value)
+    try:
+        if "/" in text:
+            ipaddress.ip_interface(text)
+        else:
+            ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def prefix_problem(value: Any) -> str:
+    """Why a multi-document address is refused ('' when Talos takes it): it must carry a prefix length."""
+    text = str(value)
+    if "/" not in text:
+        return "has no /prefix length"
+    try:
+        iface = ipaddress.ip_interface(text)
+    except ValueError:
+        return "is not an IP prefix"
+    return "is the unspecified address" if iface.ip.is_unspecified else ""
+
+
+def plain_ip(value: Any) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def path_steps(path: str) -> tuple[str | int, ...]:
+    """A legacy finding path (`machine.network.interfaces[0].bond`) as an `Edit` path."""
+    steps: list[str | int] = []
+    for part in path.replace("]", "").split("."):
+        name, _, index = part.partition("[")
+        if name:
+            steps.append(name)
+        steps.extend(int(i) for i in index.split("[") if i)
+    return tuple(steps)
+
+
+def legacy_links(view: ConfigView) -> Iterator[tuple[str, dict[str, Any], str, bool]]:
+    """(label, item, path, is a VLAN) for every legacy interface and each VLAN on it: the two carry the
+    same addressing keys."""
+    for path, device in view.legacy_devices:
+        name = device.get("interface") or "(by selector)"
+        yield f"interface {name}", device, path, False
+        for i, vlan in enumerate(as_list(device.get("vlans"))):
+            if isinstance(vlan, dict):
+                yield f"VLAN {name}.{vlan.get('vlanId')}", vlan, f"{path}.vlans[{i}]", True
