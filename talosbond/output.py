@@ -320,6 +320,12 @@ def print_notes(notes: Iterable[str]) -> None:
         sys.stderr.write(f"note: {note}\n")
 
 
+def print_warnings(warnings: Iterable[str]) -> None:
+    """What is accepted but probably not meant, on stderr."""
+    for warning in warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+
+
 def print_problems(problems: Iterable[Any]) -> None:
     """Lint problems on stderr (beside a patch on stdout)."""
     print_problems_to(sys.stderr, problems)
@@ -487,6 +493,7 @@ def _member_fields(status: Any, member: Any) -> dict[str, str]:
 
 
 FAILOVER_MODES = ("active-backup", "balance-tlb", "balance-alb")
+NO_BOND = "no bond in use on this node"  # verify_node's message for a node that has nothing to verify
 
 
 def _print_members(health: Any, console: Console) -> None:
@@ -549,9 +556,12 @@ def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Se
     print_node_errors(errors, notes_console)
     total = sum(len(v.bonds) for v in verdicts)
     unhealthy = sum(1 for v in verdicts for h in v.bonds if not h.healthy)
+    without = sum(1 for e in errors if e.message == NO_BOND)
     summary = f"{total} bond(s) checked, {unhealthy} unhealthy"
-    if errors:
-        summary += f", {len(errors)} could not be read"
+    if without:
+        summary += f", {without} node(s) without a bond"
+    if len(errors) > without:
+        summary += f", {len(errors) - without} could not be read"
     console.print(summary, soft_wrap=True)
 
 

@@ -53,6 +53,7 @@ class BondPlan:
     mtu: int | None = None
     management_dhcp: tuple[str, ...] = ()  # links outside the bond that keep DHCP (multi-doc turns it off)
     notes: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())  # accepted by Talos, but probably not what was meant
 
     def legacy_options(self) -> dict[str, int | str]:
         """Bond options under their v1alpha1 key names, in a stable order."""
@@ -76,18 +77,36 @@ def parse_version(text: str) -> tuple[int, int]:
         raise UsageError(f"--talos-version {text!r} is not a Talos version", "write it like 1.11 or v1.12.2") from None
 
 
+def node_version(nodes: Sequence[Node]) -> tuple[int, int] | None:
+    """The Talos version the nodes report (they must agree); None when none reports one."""
+    from talosbond.parsing.version import version_tuple
+
+    found: dict[str, tuple[int, int]] = {}
+    for node in nodes:
+        if not node.talos_version:
+            continue
+        try:
+            found[node.name] = version_tuple(node.talos_version)
+        except ValueError:
+            raise UsageError(f"{node.name}: its Talos version {node.talos_version!r} (version.txt, or `talosctl "
+                             "version`) is not a Talos version", "fix version.txt, e.g. v1.11.3") from None
+    if len(set(found.values())) > 1:
+        listing = ", ".join(f"{n} {version_text(v)}" for n, v in sorted(found.items()))
+        raise UsageError(f"nodes run different Talos versions ({listing})", "pass --talos-version for the oldest")
+    return next(iter(found.values()), None)
+
+
 def target_version(explicit: str | None, nodes: Sequence[Node]) -> tuple[tuple[int, int], str]:
-    """The Talos version to write for: --talos-version, else the nodes' (which must agree), else the newest."""
+    """The Talos version to write for: --talos-version, else the nodes' (which must agree). A patch for a
+    guessed version could be one the node rejects, so an unknown version is refused."""
     if explicit:
         return parse_version(explicit), "from --talos-version"
-    found = {node.name: node.talos_version for node in nodes if node.talos_version}
-    versions = {parse_version(v) for v in found.values()}
-    if len(versions) > 1:
-        listing = ", ".join(f"{n} {v}" for n, v in sorted(found.items()))
-        raise UsageError(f"nodes run different Talos versions ({listing})", "pass --talos-version for the oldest")
-    if versions:
-        return versions.pop(), "reported by the node"
-    return NEWEST, "newest supported (no version known; pass --talos-version)"
+    version = node_version(nodes)
+    if version is None:
+        unknown = ", ".join(node.name for node in nodes if not node.talos_version)
+        raise UsageError(f"the Talos version of {unknown} is not known (the capture has no version.txt)",
+                         "pass --talos-version X.Y, the version the node runs (`talosctl -n NODE version`)")
+    return version, "reported by the node"
 
 
 def choose_format(requested: str, version: tuple[int, int]) -> str:
@@ -123,9 +142,10 @@ def _find_port(node: Node, wanted: str) -> Link:
 
 
 def choose_members(
-    rankings: Sequence[Ranking], ports: Sequence[str]
+    rankings: Sequence[Ranking], ports: Sequence[str], keeper: str = ""
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
-    """Members per node: the named ports, else the best bondable group of each node."""
+    """Members per node: the named ports, else the best bondable group of each node. `keeper` says what
+    keeps a node reachable once its management card is a member (the bond's addressing), if anything."""
     members: dict[str, tuple[str, ...]] = {}
     notes: list[str] = []
     for ranking in rankings:
@@ -148,11 +168,11 @@ def choose_members(
             notes.append(f"{node.name}: chose {', '.join(chosen)} (same driver and speed, carrier up)")
         managed = sorted(set(chosen) & set(ranking.management))
         if managed:
-            notes.append(
-                f"{node.name}: {', '.join(managed)} carries the node's management traffic "
-                f"({ranking.management_reason}); once enslaved, the node is reachable only through the bond's "
-                "own address, so give the bond --dhcp or --address"
-            )
+            carries = "carry" if len(managed) > 1 else "carries"
+            # without addressing, lint's TB013 says what to do: the note does not say it a second time
+            after = f"; the node stays reachable through {keeper}" if keeper else ""
+            notes.append(f"{node.name}: {', '.join(managed)} {carries} the node's management traffic "
+                         f"({ranking.management_reason}){after}")
         members[node.name] = chosen
     return members, notes
 
@@ -184,13 +204,59 @@ def parse_vlan(spec: str) -> VlanPlan:
     return VlanPlan(vid, addresses=(_check_cidr(rest, f"--vlan {vid} address"),) if rest else ())
 
 
+# What people type for a mode, from switch vendors' and the kernel's vocabulary -> Talos's name.
+MODE_ALIASES = {
+    "lacp": "802.3ad", "802.3ad-lacp": "802.3ad", "8023ad": "802.3ad", "4": "802.3ad", "0": "balance-rr",
+    "1": "active-backup", "activebackup": "active-backup", "active_backup": "active-backup", "failover":
+    "active-backup", "2": "balance-xor", "static": "balance-xor", "3": "broadcast", "5": "balance-tlb",
+    "6": "balance-alb",
+}
+
+
+def merge_vlans(vlans: Sequence[VlanPlan]) -> tuple[VlanPlan, ...]:
+    """`--vlan 87:10.1.1.1/24 --vlan 87:fd00::1/64`: one VLAN 87 with both addresses (dual stack)."""
+    merged: dict[int, VlanPlan] = {}
+    for vlan in vlans:
+        seen = merged.get(vlan.vid)
+        if seen is None:
+            merged[vlan.vid] = vlan
+            continue
+        repeated = set(seen.addresses) & set(vlan.addresses)
+        if repeated or (vlan.dhcp and seen.dhcp) or not (vlan.addresses or vlan.dhcp):
+            raise UsageError(f"--vlan {vlan.vid} is given twice with the same settings")
+        merged[vlan.vid] = VlanPlan(vlan.vid, seen.addresses + vlan.addresses, seen.mtu, seen.dhcp or vlan.dhcp)
+    return tuple(merged.values())
+
+
+def addressing_warnings(
+    members: dict[str, tuple[str, ...]], addresses: Sequence[str], vlans: Sequence[VlanPlan], gateway: str | None
+) -> list[str]:
+    """What Talos accepts but is probably not meant: a one-card bond, a gateway no address can reach."""
+    warnings = [f"{node}: the bond has one member ({chosen[0]}): nothing to fail over to"
+                for node, chosen in members.items() if len(chosen) == 1]
+    if gateway is not None:
+        via = ipaddress.ip_address(gateway)
+        networks = [ipaddress.ip_interface(a).network for a in (*addresses, *(x for v in vlans for x in v.addresses))]
+        same_family = [n for n in networks if n.version == via.version]
+        if not same_family:
+            warnings.append(f"--gateway {gateway} is IPv{via.version} but the bond has no IPv{via.version} "
+                            "address: Talos cannot route through it")
+        elif not any(via in n for n in same_family):
+            listing = ", ".join(str(n) for n in same_family)
+            warnings.append(f"--gateway {gateway} is outside the bond's subnets ({listing}): it is not on the "
+                            "link, so the default route cannot use it")
+    return warnings
+
+
 def check_options(
     mode: str, *, miimon: int | None, updelay: int | None, downdelay: int | None, lacp_rate: str | None,
     xmit_hash_policy: str | None, primary: str | None,
 ) -> None:
     """Talos's own checks (v1alpha1 `checkBond`) plus the kernel's: refuse what Talos or the kernel would."""
     if mode not in MODES:
-        raise UsageError(f"unknown bond mode {mode!r}", "Talos knows: " + ", ".join(MODES))
+        meant = MODE_ALIASES.get(mode.lower())
+        raise UsageError(f"unknown bond mode {mode!r}",
+                         f"did you mean --mode {meant}?" if meant else "Talos knows: " + ", ".join(MODES))
     for name, value in (("--miimon", miimon), ("--updelay", updelay), ("--downdelay", downdelay)):
         if value is not None and value < 0:
             raise UsageError(f"{name} must not be negative")
@@ -252,10 +318,15 @@ def make_plan(
     if version < OLDEST_SELECTORS and not allow_names:
         raise UsageError(
             f"Talos {version_text(version)} has no bond device selectors (they arrived in 1.4)",
-            "upgrade Talos, or pass --allow-names to bond by interface name",
+            "upgrade Talos to 1.4 or later: bonding by interface name (bond.interfaces) breaks when names move",
         )
     output_format = choose_format(fmt, version)
     check_name(bond, "bond name")
+    for node in nodes:
+        card = node.link(bond)
+        if card is not None and card.physical:
+            raise UsageError(f"--bond {bond}: {node.name} has a network card of that name; --bond names the new "
+                             "bond link", f"--ports {bond},... picks the cards to bond; --bond bond0 names the bond")
     if miimon is None:
         miimon = 100
     if mode == "802.3ad":
@@ -266,7 +337,8 @@ def make_plan(
         xmit_hash_policy = xmit_hash_policy or "layer3+4"
     check_options(mode, miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
                   xmit_hash_policy=xmit_hash_policy, primary=primary)
-    members, notes = choose_members(rankings, ports)
+    keeper = ("DHCP on " + bond if dhcp else "") or (f"{', '.join(addresses)} on {bond}" if addresses else "")
+    members, notes = choose_members(rankings, ports, keeper)
     if primary is not None:
         for node_name, chosen in members.items():
             if primary not in chosen:
@@ -274,9 +346,7 @@ def make_plan(
         if output_format == "multidoc":
             raise UsageError("BondConfig has no `primary` in any released Talos (it is on Talos's main branch only)",
                              "leave out --primary, or use --format v1alpha1 on Talos up to 1.11")
-    vlan_plans = tuple(parse_vlan(spec) for spec in vlans)
-    if len({v.vid for v in vlan_plans}) != len(vlan_plans):
-        raise UsageError("the same --vlan id is given twice")
+    vlan_plans = merge_vlans([parse_vlan(spec) for spec in vlans])
     for vlan in vlan_plans:
         if output_format == "multidoc":
             check_name(f"{bond}.{vlan.vid}", "VLAN link name")
@@ -305,9 +375,10 @@ def make_plan(
                 f"DHCP on the management link ({', '.join(keep_dhcp)})"
             )
     notes.insert(0, f"target Talos {version_text(version)} ({version_reason}), {output_format} format")
+    warnings = addressing_warnings(members, checked, vlan_plans, gateway)
     return BondPlan(
         bond=bond, mode=mode, members=members, version=version, format=output_format,
         miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
         xmit_hash_policy=xmit_hash_policy, primary=primary, vlans=vlan_plans, addresses=checked, dhcp=dhcp,
-        gateway=gateway, mtu=mtu, management_dhcp=tuple(keep_dhcp), notes=tuple(notes),
+        gateway=gateway, mtu=mtu, management_dhcp=tuple(keep_dhcp), notes=tuple(notes), warnings=tuple(warnings),
     )

@@ -15,7 +15,7 @@ from talosbond.api import discover
 from talosbond.errors import TalosbondError, UsageError
 from talosbond.model import Node
 from talosbond.output import human_bytes, human_speed, print_discovery, print_notes, print_problems
-from talosbond.plan import MODES, BondPlan, make_plan, target_version
+from talosbond.plan import MODES, BondPlan, make_plan, node_version
 from talosbond.ranking import Ranking, rank_node
 from talosbond.sources import Connection
 
@@ -111,8 +111,9 @@ def _plan(rankings: Sequence[Ranking], nodes: Sequence[Node]) -> BondPlan:
     addresses: list[str] = []
     if addressing == "static":
         addresses = [a.strip() for a in _ask(questionary.text("Static address(es), CIDR:")).split(",") if a.strip()]
-    version, _ = target_version(None, nodes)
-    talos_version = _ask(questionary.text("Target Talos version:", default=f"{version[0]}.{version[1]}"))
+    version = node_version(nodes)
+    known = f"{version[0]}.{version[1]}" if version else ""
+    talos_version = _ask(questionary.text("Target Talos version (what the node runs):", default=known))
     return make_plan(rankings, ports=ports, mode=mode, vlans=vlans, addresses=addresses,
                      dhcp=addressing == "dhcp", talos_version=talos_version)
 

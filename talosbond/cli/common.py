@@ -333,11 +333,11 @@ def optional_nodes(conn: Connection) -> tuple[tuple[Node, ...], tuple[NodeError,
 
 def target_version(explicit: str | None, found: tuple[Node, ...]) -> tuple[int, int] | None:
     """--talos-version, else the nodes' own version; None when neither is known (static lint only)."""
-    from talosbond.plan import parse_version, target_version
+    from talosbond.plan import node_version, parse_version
 
     if explicit:
         return parse_version(explicit)
-    return target_version(None, found)[0] if found else None
+    return node_version(found)
 
 
 def read_file(path: str) -> str:

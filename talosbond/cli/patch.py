@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from talosbond.cli.common import TalosVersionOpt, app, command, discover_all, split
+from talosbond.cli.common import TalosVersionOpt, app, command, discover_all
+from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
     from talosbond.sources import Connection
@@ -56,17 +57,19 @@ def patch(
 
     \b
     Examples:
-      talosbond patch -n 10.13.17.19 --mode active-backup --vlan 87:10.13.87.19/24 --dhcp > bond.yaml
+      talosbond patch -n 10.13.17.19 --mode active-backup --vlan 87:10.13.87.19/24 --dhcp -o bond.yaml
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
     from talosbond.lint import lint_text
-    from talosbond.output import error_line, print_notes, print_problems
+    from talosbond.output import error_line, print_notes, print_problems, print_warnings
     from talosbond.plan import make_plan
     from talosbond.render import render_patch
 
+    if out is not None:
+        _check_output_name(out)
     found, rankings = discover_all(conn)
     plan = make_plan(
-        rankings, ports=split([ports] if ports else None), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
+        rankings, ports=_ports(ports), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
         downdelay=downdelay, lacp_rate=lacp_rate, xmit_hash_policy=xmit_hash_policy, primary=primary,
         vlans=vlan or [], addresses=address or [], dhcp=dhcp, gateway=gateway, mtu=mtu,
         talos_version=talos_version, fmt=fmt,
@@ -74,11 +77,12 @@ def patch(
     rendered = render_patch(plan, found.nodes)
     print_notes([*plan.notes, f"selectors: {rendered.strategy}, proven on {len(found.nodes)} node(s), "
                  "before and after the bond forms"])
+    print_warnings(plan.warnings)
     problems = lint_text(rendered.text, "<patch>", found.nodes, plan.version)
     print_problems(problems)
     errors = [p for p in problems if p.level == "error"]
     if errors and not force:
-        error_line(f"patch refused: {len(errors)} lint error(s)", "fix them, or pass --force to print it anyway")
+        error_line(f"patch refused: {len(errors)} lint error(s)", _refusal_hint())
         return 1
     if out:
         from talosbond.sources.capture import write_text_atomic
@@ -87,4 +91,38 @@ def patch(
         print_notes([f"wrote {out}"])
     else:
         sys.stdout.write(rendered.text)
+    nodes = ",".join(node.name for node in found.nodes)
+    print_notes([f"next: talosctl -n {nodes} patch mc --patch @{out or 'FILE'} --mode try --timeout 2m, then "
+                 f"talosbond verify -n {nodes} (or both at once: talosbond apply {out or 'FILE'} -n {nodes})"])
     return 0
+
+
+FORMAT_WORDS = ("json", "yaml", "yml", "text", "table")
+
+
+def _check_output_name(out: str) -> None:
+    """`-o` is a FILE here (as in `talosctl machineconfig patch -o`), a format elsewhere: refuse the mix-up."""
+    if out.lower() in FORMAT_WORDS:
+        raise UsageError(f"-o {out}: patch writes its YAML to a FILE, and {out!r} looks like a format",
+                         "patch always writes YAML: -o bond.yaml (or no -o for stdout); ./json if you mean a file")
+
+
+def _ports(ports: str | None) -> tuple[str, ...]:
+    """--ports A,B as given: a card named twice is the plan's to refuse, not to drop silently."""
+    return tuple(part.strip() for part in (ports or "").split(",") if part.strip())
+
+
+def _refusal_hint() -> str:
+    """Fix or force; and when stdout goes to a file, that the shell has already emptied it."""
+    import os
+    import stat
+
+    hint = "fix them, or pass --force to print it anyway"
+    try:
+        redirected = stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        redirected = False
+    if redirected:
+        hint += "; stdout goes to a file, which the shell has already emptied: use -o FILE, written only for a " \
+                "patch that passes"
+    return hint
