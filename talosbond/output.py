@@ -321,9 +321,12 @@ def print_notes(notes: Iterable[str]) -> None:
 
 
 def print_warnings(warnings: Iterable[str]) -> None:
-    """What is accepted but probably not meant, on stderr."""
+    """Warnings for people, on stderr, in yellow on a terminal."""
+    from rich.text import Text
+
+    console = stderr_console()
     for warning in warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        console.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
 
 
 def print_problems(problems: Iterable[Any]) -> None:

@@ -6,8 +6,9 @@ Every refusal here is a `UsageError` (exit 2) that names the bad value and what 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from talosbond.errors import UsageError
 from talosbond.model import Link, Node
@@ -32,6 +33,25 @@ class VlanPlan:
 
 
 @dataclass(frozen=True)
+class RoutePlan:
+    """A route through the bond (`vid` None) or one of its VLANs; the default route is `BondPlan.gateway`."""
+
+    destination: str
+    gateway: str | None = None
+    vid: int | None = None
+    metric: int | None = None
+
+    def entry(self, destination_key: str) -> dict[str, Any]:
+        """The route as a config entry; legacy configs call the destination `network`, BondConfig `destination`."""
+        out: dict[str, Any] = {destination_key: self.destination}
+        if self.gateway:
+            out["gateway"] = self.gateway
+        if self.metric is not None:
+            out["metric"] = self.metric
+        return out
+
+
+@dataclass(frozen=True)
 class BondPlan:
     """What to build. `members` holds, per node, the member link names in bond order."""
 
@@ -53,17 +73,25 @@ class BondPlan:
     mtu: int | None = None
     management_dhcp: tuple[str, ...] = ()  # links outside the bond that keep DHCP (multi-doc turns it off)
     notes: tuple[str, ...] = field(default=())
+    options: tuple[tuple[str, Any], ...] = ()  # further bond options, under their BondConfig names (bondopts)
+    routes: tuple[RoutePlan, ...] = ()
     warnings: tuple[str, ...] = field(default=())  # accepted by Talos, but probably not what was meant
 
-    def legacy_options(self) -> dict[str, int | str]:
+    def legacy_options(self) -> dict[str, Any]:
         """Bond options under their v1alpha1 key names, in a stable order."""
-        out: dict[str, int | str] = {}
+        out: dict[str, Any] = {}
         for key, value in (
             ("miimon", self.miimon), ("updelay", self.updelay), ("downdelay", self.downdelay),
             ("lacpRate", self.lacp_rate), ("xmitHashPolicy", self.xmit_hash_policy), ("primary", self.primary),
         ):
             if value is not None:
                 out[key] = value
+        from talosbond.bondopts import legacy_name
+
+        for key, value in self.options:
+            legacy = legacy_name(key)
+            if legacy is not None:
+                out[legacy] = value
         return out
 
 
@@ -289,6 +317,83 @@ def check_name(name: str, what: str) -> None:
                          "at most 15 bytes, without '/', ':' or spaces")
 
 
+def _vlan_plans(
+    vlans: Sequence[str | VlanPlan], bond: str, output_format: str, mtu: int | None
+) -> tuple[VlanPlan, ...]:
+    """Parsed, checked VLANs; the bond's MTU is given to VLANs without their own (a VLAN never exceeds it)."""
+    plans: list[VlanPlan] = []
+    for spec in vlans:
+        vlan = parse_vlan(spec) if isinstance(spec, str) else spec
+        if not 1 <= vlan.vid <= 4094:
+            raise UsageError(f"VLAN id {vlan.vid} is outside 1-4094")
+        for address in vlan.addresses:
+            _check_cidr(address, f"VLAN {vlan.vid} address")
+        if vlan.mtu is not None and mtu is not None and vlan.mtu > mtu:
+            raise UsageError(f"VLAN {vlan.vid} MTU {vlan.mtu} is larger than the bond's {mtu}",
+                             "a VLAN cannot carry larger frames than its parent")
+        plans.append(VlanPlan(vlan.vid, vlan.addresses, vlan.mtu if vlan.mtu is not None else mtu, vlan.dhcp))
+    merged = merge_vlans(plans)
+    if output_format == "multidoc":
+        for vlan in merged:
+            check_name(f"{bond}.{vlan.vid}", "VLAN link name")
+    return merged
+
+
+def _primary_first(
+    members: dict[str, tuple[str, ...]], primary: str, output_format: str, notes: list[str]
+) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    """Check the primary; where BondConfig cannot name it, enslave it first instead (it then starts active)."""
+    for node_name, chosen in members.items():
+        if primary not in chosen:
+            raise UsageError(f"{node_name}: --primary {primary} is not one of the members ({', '.join(chosen)})")
+    if output_format != "multidoc":
+        return members, primary
+    notes.append(
+        f"BondConfig has no `primary` in Talos 1.12-1.14, so {primary} goes first in `links`: Talos enslaves "
+        "in that order and the first member becomes the active one; unlike a primary it does not take over "
+        "again after a failover"
+    )
+    return {node: (primary, *(m for m in chosen if m != primary)) for node, chosen in members.items()}, None
+
+
+def _format_options(options: Mapping[str, Any], output_format: str, notes: list[str]) -> tuple[tuple[str, Any], ...]:
+    """Options the target format can carry; the rest are named in a note, never dropped silently."""
+    from talosbond.bondopts import legacy_name
+
+    kept: list[tuple[str, Any]] = []
+    for key, value in options.items():
+        if output_format == "v1alpha1" and legacy_name(key) is None:
+            notes.append(f"bond option {key} cannot be written in the v1alpha1 bond (Talos rejects or lacks it); "
+                         "left out; it needs the multi-document format (Talos 1.12+)")
+            continue
+        kept.append((key, value))
+    return tuple(kept)
+
+
+def _check_gateway(gateway: str | None, addresses: Sequence[str], vlans: Sequence[VlanPlan]) -> None:
+    if gateway is None:
+        return
+    try:
+        ipaddress.ip_address(gateway)
+    except ValueError:
+        raise UsageError(f"--gateway {gateway!r} is not an IP address") from None
+    if not addresses and not any(v.addresses for v in vlans):
+        raise UsageError("--gateway needs a static --address (or a VLAN address) to route through")
+
+
+def _keep_dhcp(rankings: Sequence[Ranking], members: dict[str, tuple[str, ...]], notes: list[str]) -> tuple[str, ...]:
+    keep: list[str] = []
+    for ranking in rankings:
+        outside = [m for m in ranking.management if m not in members[ranking.node.name]]
+        keep.extend(x for x in outside if x not in keep)
+    if keep:
+        notes.append(
+            "multi-document network config switches off Talos's default DHCP on every link; the patch keeps "
+            f"DHCP on the management link ({', '.join(keep)})"
+        )
+    return tuple(keep)
+
+
 def make_plan(
     rankings: Sequence[Ranking],
     *,
@@ -301,7 +406,7 @@ def make_plan(
     lacp_rate: str | None = None,
     xmit_hash_policy: str | None = None,
     primary: str | None = None,
-    vlans: Sequence[str] = (),
+    vlans: Sequence[str | VlanPlan] = (),
     addresses: Sequence[str] = (),
     dhcp: bool = False,
     gateway: str | None = None,
@@ -309,8 +414,12 @@ def make_plan(
     talos_version: str | None = None,
     fmt: str = "auto",
     allow_names: bool = False,
+    options: Mapping[str, Any] | None = None,
+    routes: Sequence[RoutePlan] = (),
 ) -> BondPlan:
     """Validate every choice and fill in talosbond's defaults (MII monitoring always on)."""
+    from talosbond.bondopts import check_options as check_extra
+
     if not rankings:
         raise UsageError("no node to plan for")
     nodes = [r.node for r in rankings]
@@ -337,48 +446,30 @@ def make_plan(
         xmit_hash_policy = xmit_hash_policy or "layer3+4"
     check_options(mode, miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
                   xmit_hash_policy=xmit_hash_policy, primary=primary)
+    check_extra(mode, options or {}, primary)
     keeper = ("DHCP on " + bond if dhcp else "") or (f"{', '.join(addresses)} on {bond}" if addresses else "")
     members, notes = choose_members(rankings, ports, keeper)
     if primary is not None:
-        for node_name, chosen in members.items():
-            if primary not in chosen:
-                raise UsageError(f"{node_name}: --primary {primary} is not one of the members ({', '.join(chosen)})")
-        if output_format == "multidoc":
-            raise UsageError("BondConfig has no `primary` in any released Talos (it is on Talos's main branch only)",
-                             "leave out --primary, or use --format v1alpha1 on Talos up to 1.11")
-    vlan_plans = merge_vlans([parse_vlan(spec) for spec in vlans])
-    for vlan in vlan_plans:
-        if output_format == "multidoc":
-            check_name(f"{bond}.{vlan.vid}", "VLAN link name")
+        members, primary = _primary_first(members, primary, output_format, notes)
     if mtu is not None and not 68 <= mtu <= 65535:
         raise UsageError(f"--mtu {mtu} is outside 68-65535")
-    if mtu is not None:
-        vlan_plans = tuple(VlanPlan(v.vid, v.addresses, mtu, v.dhcp) for v in vlan_plans)
+    vlan_plans = _vlan_plans(vlans, bond, output_format, mtu)
     checked = tuple(_check_cidr(a, "--address") for a in addresses)
     if dhcp and checked:
         notes.append("both --dhcp and --address given: the bond gets both")
-    if gateway is not None:
-        try:
-            ipaddress.ip_address(gateway)
-        except ValueError:
-            raise UsageError(f"--gateway {gateway!r} is not an IP address") from None
-        if not checked and not any(v.addresses for v in vlan_plans):
-            raise UsageError("--gateway needs a static --address (or a VLAN address) to route through")
-    keep_dhcp: list[str] = []
-    if output_format == "multidoc":
-        for ranking in rankings:
-            outside = [m for m in ranking.management if m not in members[ranking.node.name]]
-            keep_dhcp.extend(x for x in outside if x not in keep_dhcp)
-        if keep_dhcp:
-            notes.append(
-                "multi-document network config switches off Talos's default DHCP on every link; the patch keeps "
-                f"DHCP on the management link ({', '.join(keep_dhcp)})"
-            )
+    _check_gateway(gateway, checked, vlan_plans)
+    known_vids = {v.vid for v in vlan_plans}
+    for route in routes:
+        if route.vid is not None and route.vid not in known_vids:
+            raise UsageError(f"a route through VLAN {route.vid}, which the bond does not have")
+    keep_dhcp = _keep_dhcp(rankings, members, notes) if output_format == "multidoc" else ()
+    extra = _format_options(options or {}, output_format, notes)
     notes.insert(0, f"target Talos {version_text(version)} ({version_reason}), {output_format} format")
     warnings = addressing_warnings(members, checked, vlan_plans, gateway)
     return BondPlan(
         bond=bond, mode=mode, members=members, version=version, format=output_format,
         miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
         xmit_hash_policy=xmit_hash_policy, primary=primary, vlans=vlan_plans, addresses=checked, dhcp=dhcp,
-        gateway=gateway, mtu=mtu, management_dhcp=tuple(keep_dhcp), notes=tuple(notes), warnings=tuple(warnings),
+        gateway=gateway, mtu=mtu, management_dhcp=keep_dhcp, notes=tuple(notes), options=extra,
+        routes=tuple(routes), warnings=tuple(warnings),
     )

@@ -114,10 +114,17 @@ def _no_selector_hint(plan: BondPlan, nodes: Sequence[Node]) -> str:
     return "choose other --ports: these cards cannot be told apart from the others by driver, MAC or bus path"
 
 
-def derive_legacy(plan: BondPlan, nodes: Sequence[Node]) -> LegacyChoice:
-    """The first candidate selector set that resolves to exactly the members on every node, both states."""
+def derive_legacy(plan: BondPlan, nodes: Sequence[Node], per_member: bool = False) -> LegacyChoice:
+    """The first candidate selector set that resolves to exactly the members on every node, both states.
+
+    `per_member`: only sets with one selector per member, in member order (talhelper turns each selector
+    into a fixed LinkAliasConfig for Talos 1.12+, which must match exactly one card).
+    """
     tried: list[str] = []
+    count = len(next(iter(plan.members.values()), ()))
     for strategy, selectors in legacy_candidates(plan, nodes):
+        if per_member and len(selectors) != count:
+            continue
         view = _legacy_view(plan, selectors)
         proofs = [p for node in nodes for p in prove(view, node, plan.version, {plan.bond: plan.members[node.name]})]
         if all(p.ok for p in proofs):

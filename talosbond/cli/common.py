@@ -340,6 +340,18 @@ def target_version(explicit: str | None, found: tuple[Node, ...]) -> tuple[int, 
     return node_version(found)
 
 
+def emit(text: str, out: str | None) -> None:
+    """YAML for scripts: to FILE (atomically, with a note) when -o was given, else stdout."""
+    if out:
+        from talosbond.output import print_notes
+        from talosbond.sources.capture import write_text_atomic
+
+        write_text_atomic(out, text)
+        print_notes([f"wrote {out}"])
+    else:
+        sys.stdout.write(text)
+
+
 def read_file(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as handle:

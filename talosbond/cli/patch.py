@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from talosbond.cli.common import TalosVersionOpt, app, command, discover_all
+from talosbond.cli.common import TalosVersionOpt, app, command, discover_all, emit, read_file
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
@@ -18,10 +18,16 @@ if TYPE_CHECKING:
 PortsOpt = Annotated[str | None, typer.Option(
     "--ports", metavar="A,B",
     help="Members: link names or MACs, comma-separated. Default: the best group of cards that can bond.")]
-BondOpt = Annotated[str, typer.Option("--bond", metavar="NAME", help="Bond link name.")]
-ModeOpt = Annotated[str, typer.Option(
-    "--mode", metavar="MODE", help="balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb or "
-    "balance-alb.")]
+BondOpt = Annotated[str | None, typer.Option("--bond", metavar="NAME", help="Bond link name (default bond0).")]
+ModeOpt = Annotated[str | None, typer.Option(
+    "--mode", metavar="MODE", help="balance-rr, active-backup (default), balance-xor, broadcast, 802.3ad, "
+    "balance-tlb or balance-alb.")]
+FormatOpt = Annotated[str, typer.Option(
+    "--format", metavar="FORMAT", help="auto, v1alpha1 or multidoc (a Talos patch); nncp (an nmstate policy) or "
+    "talhelper (networkInterfaces for talconfig.yaml).")]
+FromNncpOpt = Annotated[str | None, typer.Option(
+    "--from-nncp", metavar="POLICY.yaml",
+    help="Start from a NodeNetworkConfigurationPolicy's bond; options given here override it.")]
 PrimaryOpt = Annotated[str | None, typer.Option(metavar="LINK", help="Preferred member (active-backup, tlb, alb).")]
 VlanOpt = Annotated[list[str] | None, typer.Option(metavar="ID[:CIDR]", help="ID[:CIDR] or ID:dhcp; repeatable.")]
 AddressOpt = Annotated[list[str] | None, typer.Option(metavar="CIDR", help="Static CIDR on the bond; repeatable.")]
@@ -35,8 +41,8 @@ OutFileOpt = Annotated[
 def patch(
     conn: Connection,
     ports: PortsOpt = None,
-    bond: BondOpt = "bond0",
-    mode: ModeOpt = "active-backup",
+    bond: BondOpt = None,
+    mode: ModeOpt = None,
     miimon: Annotated[int | None, typer.Option(metavar="MS", help="MII link polling, ms (default 100).")] = None,
     updelay: Annotated[int | None, typer.Option(metavar="MS", help="ms, a multiple of miimon.")] = None,
     downdelay: Annotated[int | None, typer.Option(metavar="MS", help="ms, a multiple of miimon.")] = None,
@@ -49,9 +55,10 @@ def patch(
     gateway: Annotated[str | None, typer.Option(metavar="IP", help="Default gateway via the bond.")] = None,
     mtu: Annotated[int | None, typer.Option(metavar="BYTES", help="MTU of the bond (and its VLANs).")] = None,
     talos_version: TalosVersionOpt = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="auto, v1alpha1 or multidoc.")] = "auto",
+    fmt: FormatOpt = "auto",
     out: OutFileOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Print the patch even if lint finds errors.")] = False) -> int:
+    force: Annotated[bool, typer.Option("--force", help="Print the patch even if lint finds errors.")] = False,
+    from_nncp: FromNncpOpt = None) -> int:
     """Write a bond patch for `talosctl patch mc`, with selectors proven on every node before and after the
     bond forms.
 
@@ -60,40 +67,36 @@ def patch(
       talosbond patch -n 10.13.17.19 --mode active-backup --vlan 87:10.13.87.19/24 --dhcp -o bond.yaml
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
-    from talosbond.lint import lint_text
     from talosbond.output import error_line, print_notes, print_problems, print_warnings
-    from talosbond.plan import make_plan
-    from talosbond.render import render_patch
+    from talosbond.patchjob import TALOS_FORMATS, PatchRequest, run_patch
 
     if out is not None:
         _check_output_name(out)
-    found, rankings = discover_all(conn)
-    plan = make_plan(
-        rankings, ports=_ports(ports), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
+    policy = None
+    if from_nncp:
+        from talosbond.nncp import read_policy
+
+        policy = read_policy(read_file(from_nncp), from_nncp, bond)
+    request = PatchRequest(
+        ports=_ports(ports), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
         downdelay=downdelay, lacp_rate=lacp_rate, xmit_hash_policy=xmit_hash_policy, primary=primary,
-        vlans=vlan or [], addresses=address or [], dhcp=dhcp, gateway=gateway, mtu=mtu,
+        vlans=tuple(vlan or ()), addresses=tuple(address or ()), dhcp=dhcp, gateway=gateway, mtu=mtu,
         talos_version=talos_version, fmt=fmt,
     )
-    rendered = render_patch(plan, found.nodes)
-    print_notes([*plan.notes, f"selectors: {rendered.strategy}, proven on {len(found.nodes)} node(s), "
-                 "before and after the bond forms"])
-    print_warnings(plan.warnings)
-    problems = lint_text(rendered.text, "<patch>", found.nodes, plan.version)
-    print_problems(problems)
-    errors = [p for p in problems if p.level == "error"]
-    if errors and not force:
-        error_line(f"patch refused: {len(errors)} lint error(s)", _refusal_hint())
+    found, rankings = discover_all(conn)
+    result = run_patch(request, rankings, found.nodes, policy)
+    print_notes(result.notes)
+    print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
+    print_warnings(result.plan.warnings)
+    print_problems(result.problems)
+    if result.errors and not force:
+        error_line(f"patch refused: {len(result.errors)} lint error(s)", _refusal_hint())
         return 1
-    if out:
-        from talosbond.sources.capture import write_text_atomic
-
-        write_text_atomic(out, rendered.text)
-        print_notes([f"wrote {out}"])
-    else:
-        sys.stdout.write(rendered.text)
-    nodes = ",".join(node.name for node in found.nodes)
-    print_notes([f"next: talosctl -n {nodes} patch mc --patch @{out or 'FILE'} --mode try --timeout 2m, then "
-                 f"talosbond verify -n {nodes} (or both at once: talosbond apply {out or 'FILE'} -n {nodes})"])
+    emit(result.text, out)
+    if fmt in TALOS_FORMATS:
+        nodes = ",".join(node.name for node in found.nodes)
+        print_notes([f"next: talosctl -n {nodes} patch mc --patch @{out or 'FILE'} --mode try --timeout 2m, then "
+                     f"talosbond verify -n {nodes} (or both at once: talosbond apply {out or 'FILE'} -n {nodes})"])
     return 0
 
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 @app.command()
 @command()
 def wizard(conn: Connection) -> int:
-    """Answer a few questions (cards, mode, VLANs, addressing) and get a proven patch saved to a file."""
+    """Answer questions (cards, mode and its options, addressing, VLANs, version, format) and get the patch
+    `patch` would write, saved to a file; then NADs for the VLANs if you like. Ctrl-C exits 130."""
     from talosbond.wizard import run_wizard
 
     return run_wizard(conn)

@@ -32,20 +32,22 @@ class Patch:
     proofs: tuple[NodeProof, ...]
 
 
-def build_documents(plan: BondPlan, nodes: Sequence[Node]) -> tuple[list[dict[str, Any]], str]:
-    """The patch documents and how their selectors were chosen."""
+def build_documents(
+    plan: BondPlan, nodes: Sequence[Node], per_member: bool = False
+) -> tuple[list[dict[str, Any]], str]:
+    """The patch documents and how their selectors were chosen (`per_member`: see `derive_legacy`)."""
     if plan.format == "multidoc":
         choice = derive_multidoc(plan, nodes)
         return multidoc_documents(plan, choice.aliases, choice.links), choice.strategy
-    legacy = derive_legacy(plan, nodes)
+    legacy = derive_legacy(plan, nodes, per_member)
     return legacy_documents(plan, legacy.selectors), legacy.strategy
 
 
-def render_patch(plan: BondPlan, nodes: Sequence[Node]) -> Patch:
+def render_patch(plan: BondPlan, nodes: Sequence[Node], per_member: bool = False) -> Patch:
     """Render, read back, prove on every node and validate. Raises `TalosbondError` if any step fails."""
     from talosbond.validate import validate_documents
 
-    documents, strategy = build_documents(plan, nodes)
+    documents, strategy = build_documents(plan, nodes, per_member)
     text = dump_yaml(documents)
     view = read_config(text, "<patch>")
     proofs: list[NodeProof] = []

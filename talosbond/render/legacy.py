@@ -6,7 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from talosbond.model import Selector
-from talosbond.plan import BondPlan
+from talosbond.plan import BondPlan, RoutePlan
+
+
+def _routes(routes: Sequence[RoutePlan]) -> list[dict[str, Any]]:
+    return [route.entry("network") for route in routes]
 
 
 def legacy_documents(plan: BondPlan, selectors: Sequence[Selector]) -> list[dict[str, Any]]:
@@ -16,8 +20,11 @@ def legacy_documents(plan: BondPlan, selectors: Sequence[Selector]) -> list[dict
     device: dict[str, Any] = {"interface": plan.bond}
     if plan.addresses:
         device["addresses"] = list(plan.addresses)
-    if plan.gateway:
-        device["routes"] = [{"network": "0.0.0.0/0" if ":" not in plan.gateway else "::/0", "gateway": plan.gateway}]
+    routes = [{"network": "0.0.0.0/0" if ":" not in plan.gateway else "::/0", "gateway": plan.gateway}] \
+        if plan.gateway else []
+    routes.extend(_routes([r for r in plan.routes if r.vid is None]))
+    if routes:
+        device["routes"] = routes
     device["bond"] = bond
     if plan.dhcp:
         device["dhcp"] = True
@@ -33,6 +40,9 @@ def legacy_documents(plan: BondPlan, selectors: Sequence[Selector]) -> list[dict
                 entry["dhcp"] = True
             if vlan.mtu is not None:
                 entry["mtu"] = vlan.mtu
+            vlan_routes = _routes([r for r in plan.routes if r.vid == vlan.vid])
+            if vlan_routes:
+                entry["routes"] = vlan_routes
             vlans.append(entry)
         device["vlans"] = vlans
     return [{"machine": {"network": {"interfaces": [device]}}}]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from talosbond.plan import BondPlan
+from talosbond.plan import BondPlan, RoutePlan
 
 _OPTION_KEYS = (("miimon", "miimon"), ("updelay", "updelay"), ("downdelay", "downdelay"),
                 ("xmit_hash_policy", "xmitHashPolicy"), ("lacp_rate", "lacpRate"))
@@ -15,13 +15,17 @@ def _doc(kind: str, name: str) -> dict[str, Any]:
     return {"apiVersion": "v1alpha1", "kind": kind, "name": name}
 
 
-def _addressing(doc: dict[str, Any], addresses: Sequence[str], gateway: str | None, mtu: int | None) -> None:
+def _addressing(
+    doc: dict[str, Any], addresses: Sequence[str], gateway: str | None, mtu: int | None, routes: Sequence[RoutePlan]
+) -> None:
     if mtu is not None:
         doc["mtu"] = mtu
     if addresses:
         doc["addresses"] = [{"address": a} for a in addresses]
-    if gateway:
-        doc["routes"] = [{"gateway": gateway}]
+    entries: list[dict[str, Any]] = [{"gateway": gateway}] if gateway else []
+    entries.extend(route.entry("destination") for route in routes)
+    if entries:
+        doc["routes"] = entries
 
 
 def multidoc_documents(
@@ -40,7 +44,8 @@ def multidoc_documents(
         value = getattr(plan, attr)
         if value is not None:
             bond[key] = value
-    _addressing(bond, plan.addresses, plan.gateway, plan.mtu)
+    bond.update(plan.options)
+    _addressing(bond, plan.addresses, plan.gateway, plan.mtu, [r for r in plan.routes if r.vid is None])
     docs.append(bond)
     dhcp_links = [plan.bond] if plan.dhcp else []
     for vlan in plan.vlans:
@@ -48,7 +53,7 @@ def multidoc_documents(
         doc = _doc("VLANConfig", name)
         doc["vlanID"] = vlan.vid
         doc["parent"] = plan.bond
-        _addressing(doc, vlan.addresses, None, vlan.mtu)
+        _addressing(doc, vlan.addresses, None, vlan.mtu, [r for r in plan.routes if r.vid == vlan.vid])
         docs.append(doc)
         if vlan.dhcp:
             dhcp_links.append(name)
