@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 @command()
 def lint(
     conn: Connection,
-    files: Annotated[list[str], typer.Argument(help="Machine configs or patches (legacy or multi-document).")],
+    files: Annotated[list[str], typer.Argument(
+        metavar="FILE...", help="Machine configs or patches (legacy or multi-document).", show_default=False)],
     settings: Settings,
     talos_version: TalosVersionOpt = None,
     output: TextOrJsonOpt = TextOrJson.text,
@@ -83,7 +84,7 @@ def _say_what_was_not_checked(quiet: list[str]) -> None:
 @command()
 def explain(
     conn: Connection,
-    file: Annotated[str, typer.Argument(help="A machine config or patch with a bond.")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A machine config or patch with a bond.")],
     talos_version: TalosVersionOpt = None,
 ) -> int:
     """Show which link each selector (or alias) matches, before and after the bond forms, on each node.
@@ -112,7 +113,8 @@ def explain(
 
 @app.command()
 @command()
-def rules(code: Annotated[str | None, typer.Argument(help="A rule code (TB001) or name.")] = None) -> int:
+def rules(code: Annotated[str | None, typer.Argument(
+        metavar="[CODE]", help="A rule code (TB001) or name.", show_default=False)] = None) -> int:
     """List the lint rules, or show one with its failing and passing examples."""
     from talosbond.output import print_rule, print_rules
     from talosbond.rules import catalogue, find_rule
