@@ -151,9 +151,28 @@ def redact_line(line: str) -> str:
     return f"{match.group('lead')}{match.group('key')}{match.group('sep')}<redacted>"
 
 
+def _canonical(value: Any) -> Any:
+    """Mappings with sorted keys, all the way down: two renderings of one config become one text."""
+    if isinstance(value, dict):
+        return {key: _canonical(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
+
+
+def _normalised(text: str, name: str) -> str:
+    """The config as talosbond writes YAML, keys sorted; the text itself when it does not parse."""
+    from talosbond.yamlout import dump_yaml
+
+    docs = _documents(text, name)
+    return text if docs is None else dump_yaml([_canonical(doc) for doc in docs])
+
+
 def config_diff(current: str, merged: str, node: str) -> str:
-    """The change the apply makes, as a unified diff with secret values redacted."""
-    lines = difflib.unified_diff(current.splitlines(), merged.splitlines(), f"{node} current", f"{node} merged",
+    """The change the apply makes, as a unified diff of the two configs as data (talosctl re-renders a
+    merged config: quoting, indentation and key order are not changes), secret values redacted."""
+    before, after = _normalised(current, "current"), _normalised(merged, "merged")
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), f"{node} current", f"{node} merged",
                                  lineterm="", n=3)
     return "\n".join(redact_line(line) if not line.startswith(("---", "+++", "@@")) else line for line in lines)
 

@@ -54,5 +54,5 @@ def test_the_error_names_the_cut() -> None:
     assert "cut off" in caught.value.hint
     lines = text.splitlines(keepends=True)
     at_line = "".join(lines[: lines.index("    linkState: true\n")])  # a whole line gone: no carrier?
-    with pytest.raises(ParseError, match="stops before .*spec.linkState"):
+    with pytest.raises(ParseError, match=r"stops before .*spec\.linkState"):
         parse_links(at_line, "links.yaml")

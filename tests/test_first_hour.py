@@ -154,3 +154,14 @@ def test_single_node_hint_is_not_about_fleets() -> None:
 def test_verify_tells_nodes_without_a_bond_from_unreadable_ones() -> None:
     result = run("verify", "--from", str(FIXTURES / "fleet-3-identical"))
     assert "3 node(s) without a bond" in result.out and "could not be read" not in result.out
+
+
+def test_apply_diff_shows_what_changes_not_how_it_is_written() -> None:
+    from talosbond.apply import config_diff
+
+    current = "machine:\n  network:\n    hostname: w1\n  install:\n    disk: /dev/sda\n"
+    merged = ('machine:\n    install:\n        disk: "/dev/sda"\n    network:\n        hostname: w1\n'
+              "        interfaces:\n            - interface: bond0\n")
+    diff = config_diff(current, merged, "n1")
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert [line.split()[-1] for line in changed] == ["interfaces:", "bond0"]
