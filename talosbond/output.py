@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 
+# The version of every `-o json` document's shape (docs/json.md): raised when a key changes meaning or goes
+# away; new keys may appear without it.
+JSON_SCHEMA_VERSION = 1
+
+
 def human_bytes(value: int | None) -> str:
     """1536 -> `1.5 KiB`; None -> `-`."""
     if value is None:
@@ -81,7 +86,7 @@ def discover_document(
     for error in errors:
         message = error.message + (f" ({error.hint})" if error.hint else "")
         nodes.append({"node": error.node, "talos_version": None, "links": [], "errors": [message]})
-    return {"source": source, "nodes": nodes}
+    return {"schema_version": JSON_SCHEMA_VERSION, "source": source, "nodes": nodes}
 
 
 def to_json(document: Any) -> str:
@@ -278,9 +283,16 @@ def print_node_errors(errors: Sequence[NodeError], console: Console | None = Non
             console.print(f"  hint: {escape(error.hint)}", soft_wrap=True)
 
 
+def colour_on(stream: TextIO) -> bool:
+    """Colour for a terminal, unless $NO_COLOR is set (no-color.org)."""
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def error_line(message: str, hint: str = "") -> None:
     """The one red line (and a hint) a failing command prints on stderr."""
-    if sys.stderr.isatty():
+    if colour_on(sys.stderr):
         sys.stderr.write(f"\x1b[31merror:\x1b[0m {message}\n")
     else:
         sys.stderr.write(f"error: {message}\n")
@@ -337,7 +349,7 @@ def print_problems(problems: Iterable[Any]) -> None:
 def print_problems_to(stream: TextIO, problems: Iterable[Any]) -> None:
     """Lint problems, one per line: level, code, where, message; colour only on a terminal."""
     colours = {"error": "31", "warning": "33", "info": "36"}
-    tty = stream.isatty()
+    tty = colour_on(stream)
     for problem in problems:
         level = problem.level
         tag = f"\x1b[{colours.get(level, '0')}m{level}\x1b[0m" if tty else level
@@ -443,6 +455,7 @@ def verify_document(verdicts: Sequence[Any], errors: Sequence[NodeError], notes:
                               "member": p.member or None} for p in health.problems],
             })
     return {
+        "schema_version": JSON_SCHEMA_VERSION,
         "bonds": bonds,
         "errors": [{"node": e.node, "message": e.message, "hint": e.hint} for e in errors],
         "notes": list(notes),

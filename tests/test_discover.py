@@ -160,6 +160,9 @@ if rest[:1] == ["version"]:
     tag = open(os.path.join(root, "version.txt")).read().strip()
     print("Client:\\n\\tTag:         v1.11.3\\nServer:\\n\\tNODE:        " + node + "\\n\\tTag:         " + tag)
     sys.exit(0)
+if rest[:1] == ["read"] and os.environ.get("FAKE_TALOSCTL_READER"):
+    sys.stderr.write("error: rpc error: code = PermissionDenied desc = not authorized\\n")
+    sys.exit(1)
 if rest[:2] == ["read", "/proc/net/dev"]:
     name = "netdev.txt"
 elif tuple(rest[:2]) in files:
@@ -223,6 +226,17 @@ def test_a_node_that_does_not_answer_is_given_up_on(talosctl: Path, monkeypatch:
     nodes = {n["node"]: n for n in json.loads(result.out)["nodes"]}
     assert nodes["10.20.0.11"]["links"]
     assert "did not answer within 3s" in nodes["10.20.0.13"]["errors"][0]
+
+
+def test_a_read_only_certificate_still_ranks(talosctl: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os:reader may list resources but not Read files: the cards come back, without traffic counters."""
+    monkeypatch.setenv("FAKE_TALOSCTL_READER", "1")
+    result = run("discover", "-n", "10.20.0.11", "-o", "json")
+    assert result.code == 0, result.err
+    (node,) = json.loads(result.out)["nodes"]
+    physical = [link for link in node["links"] if link["physical"]]
+    assert physical and all(link["rx_bytes"] is None for link in physical)
+    assert sorted(link["rank"] for link in physical) == list(range(1, len(physical) + 1))
 
 
 def test_missing_talosctl_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

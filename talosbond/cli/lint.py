@@ -33,7 +33,7 @@ def lint(
     Exit code 1 when an error-level problem is found.
     """
     from talosbond.lint import lint_text, problems_json
-    from talosbond.output import print_node_errors, print_notes, print_problems_to, to_json
+    from talosbond.output import JSON_SCHEMA_VERSION, print_node_errors, print_notes, print_problems_to, to_json
 
     found, failed = optional_nodes(conn)
     version = version_of(talos_version, found)
@@ -46,7 +46,7 @@ def lint(
         if not found_here:
             quiet.append(path)
     if output is TextOrJson.json:
-        sys.stdout.write(to_json(problems_json(problems)))
+        sys.stdout.write(to_json({"schema_version": JSON_SCHEMA_VERSION, **problems_json(problems)}))
     else:
         print_problems_to(sys.stdout, problems)
         _say_what_was_not_checked(quiet)
