@@ -42,6 +42,33 @@ spec:
     linkState: true
     port: Other
     duplex: Full
+---
+node: 10.0.0.7
+metadata:
+    namespace: network
+    type: LinkStatuses.net.talos.dev
+    id: lo
+    version: 2
+    owner: network.LinkStatusController
+    phase: running
+    created: 2026-10-05T08:00:00Z
+    updated: 2026-10-05T08:00:02Z
+spec:
+    index: 1
+    type: loopback
+    linkIndex: 0
+    flags: UP,LOOPBACK,RUNNING,LOWER_UP
+    hardwareAddr: "00:00:00:00:00:00"
+    permanentAddr: ""
+    broadcastAddr: "00:00:00:00:00:00"
+    mtu: 65536
+    queueDisc: noqueue
+    operationalState: unknown
+    kind: ""
+    slaveKind: ""
+    linkState: true
+    port: Other
+    duplex: Unknown
 """
 
 

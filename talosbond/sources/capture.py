@@ -136,9 +136,14 @@ def _atomic_write(path: Path, text: str, private: bool = False, make_parents: bo
         raise
 
 
-def write_text_atomic(path: str, text: str) -> None:
+def write_text_atomic(path: str, text: str, make_folder: bool = False) -> None:
     """Write a file so that readers see the old content or the new one, never half of it. Its folder must
-    exist: a typo in it should not create a tree somewhere."""
+    exist unless `make_folder` (a folder talosbond owns): a typo in a user's path should not create a tree."""
+    if make_folder:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SourceError(f"cannot create {Path(path).parent}: {exc.strerror or exc}") from None
     if not Path(path).parent.is_dir():
         raise SourceError(f"cannot write {path}: no folder {Path(path).parent}", "create it first, or fix the path")
     try:
