@@ -11,6 +11,8 @@
 2. Parsing a 1000-node `talosctl get links -o yaml` stream (15,000 documents).
 3. Cold start of `talosbond --version` and `talosbond discover --from <fixture> -o json`, each beside
    `python -c pass`.
+4. `talosbond discover --from FLEET` on a 1000-node capture (the same synthetic nodes), table output: what a
+   person sees, grouped by hardware shape.
 
 Timings are the best of --repeat runs (cold starts: the median of 10), since other work on the machine only
 ever adds time.
@@ -41,7 +43,8 @@ from talosbond.api import discover  # noqa: E402
 from talosbond.parsing.links import parse_links  # noqa: E402
 from talosbond.sources import Connection, api  # noqa: E402
 
-TARGETS = {"fleet_discovery": 3.0, "yaml_parse": 2.0, "version": 0.100, "discover_from": 0.250}
+TARGETS = {"fleet_discovery": 3.0, "yaml_parse": 2.0, "version": 0.100, "discover_from": 0.250,
+           "fleet_table": 3.0}
 FLEET_NODES = 1000
 SEQUENTIAL_NODES = 50
 LATENCY = 0.020
@@ -205,14 +208,35 @@ def bench_startup(work: Path, log: Any) -> dict[str, Any]:
     }
 
 
+def bench_fleet_table(work: Path, repeat: int, log: Any) -> dict[str, Any]:
+    fleet_dir = work / "table-fleet"
+    server_mod.make_fleet(fleet_dir, FLEET_NODES)
+    cmd = [*_talosbond_cmd(), "discover", "--from", str(fleet_dir)]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "120"}
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, check=False)
+        runs.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"discover --from the fleet failed: {proc.stderr.decode()[-300:]}")
+        log(f"  fleet table: {runs[-1]:.2f} s")
+    lines = (proc.stdout + proc.stderr).decode().count("\n")
+    return {"fleet_table": {
+        "scenario": f"talosbond discover --from a {FLEET_NODES}-node capture (15 links each), table output "
+                    f"({lines} lines, grouped by hardware shape)",
+        "seconds": min(runs), "runs_seconds": runs, "target_seconds": TARGETS["fleet_table"],
+    }}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object (figures in seconds)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is reported")
-    parser.add_argument("--only", choices=["fleet", "yaml", "startup"], action="append",
+    parser.add_argument("--only", choices=["fleet", "yaml", "startup", "table"], action="append",
                         help="run only these benchmarks (repeatable)")
     args = parser.parse_args(argv)
-    chosen = set(args.only or ["fleet", "yaml", "startup"])
+    chosen = set(args.only or ["fleet", "yaml", "startup", "table"])
 
     def log(line: str) -> None:
         if not args.json:
@@ -229,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             results.update(bench_yaml(args.repeat, log))
         if "startup" in chosen:
             results.update(bench_startup(work, log))
+        if "table" in chosen:
+            results.update(bench_fleet_table(work, args.repeat, log))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     checks = {name: results[name]["seconds"] < target for name, target in TARGETS.items() if name in results}

@@ -69,19 +69,55 @@ def _mac(value: bytes) -> str:
     return ":".join(f"{b:02x}" for b in value)
 
 
+def _functions() -> list[Any]:
+    """The two functions Talos declares for link selectors (`celenv.LinkLocator`)."""
+    from cel_expr_python import cel
+
+    return [
+        cel.FunctionDecl("mac", [cel.Overload("mac_bytes", cel.Type.STRING, [cel.Type.BYTES], impl=_mac)]),
+        cel.FunctionDecl("glob", [cel.Overload(
+            "glob_string_string", cel.Type.BOOL, [cel.Type.STRING, cel.Type.STRING], impl=go_glob
+        )]),
+    ]
+
+
 @cache
 def _env() -> Any:
     from cel_expr_python import cel
 
-    return cel.NewEnv(
-        variables={"link": cel.Type.Map(cel.Type.STRING, cel.Type.DYN)},
-        functions=[
-            cel.FunctionDecl("mac", [cel.Overload("mac_bytes", cel.Type.STRING, [cel.Type.BYTES], impl=_mac)]),
-            cel.FunctionDecl("glob", [cel.Overload(
-                "glob_string_string", cel.Type.BOOL, [cel.Type.STRING, cel.Type.STRING], impl=go_glob
-            )]),
-        ],
-    )
+    return cel.NewEnv(variables={"link": cel.Type.Map(cel.Type.STRING, cel.Type.DYN)}, functions=_functions())
+
+
+_SPEC = "talos.resource.definitions.network.LinkStatusSpec"
+
+
+@cache
+def _typed_env() -> tuple[Any, frozenset[str]]:
+    """An environment where `link` is the protobuf LinkStatusSpec, as in Talos, for type checking only;
+    with the fields talosbond's .proto declares."""
+    from cel_expr_python import cel
+
+    from talosbond.proto import network_pb2
+
+    fields = frozenset(network_pb2.LinkStatusSpec.DESCRIPTOR.fields_by_name)
+    env = cel.NewEnv(descriptor_pool=network_pb2.DESCRIPTOR.pool, variables={"link": cel.Type(_SPEC)},
+                     functions=_functions())
+    return env, fields
+
+
+def type_error(expression: str) -> str:
+    """Why Talos's type checker refuses a compiled selector ('' when it does not): operands of the wrong
+    type (`link.mtu > 1500` compares a uint with an int) or a result that is not a boolean. Expressions
+    using a field talosbond's .proto does not declare are not judged."""
+    env, fields = _typed_env()
+    if any(m.group(1) not in fields for m in _FIELD_REF.finditer(expression)):
+        return ""
+    try:
+        program = env.compile(expression)
+    except RuntimeError as exc:
+        return str(exc).split("ERROR: <input>:", 1)[-1].splitlines()[0].strip()
+    kind = str(program.return_type()).lower()
+    return "" if kind in ("bool", "dyn") else f"expression output type is {kind}, expected bool"
 
 
 @cache

@@ -222,6 +222,10 @@ class RawNode:
     parsed_links: tuple[Link, ...] | None = field(default=None, compare=False, hash=False)
     parsed_addresses: tuple[Address, ...] | None = field(default=None, compare=False, hash=False)
     parsed_routes: tuple[Route, ...] | None = field(default=None, compare=False, hash=False)
+    # A second read of /proc/net/bonding/<bond>, taken some seconds after `bonding` (`discover --save
+    # --interval`): verify judges the counters' change, as `verify --interval` does live.
+    bonding_later: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    controller_log: str | None = None  # `talosctl logs controller-runtime` (verify traces Talos's bond errors)
 
     def origin(self, what: str) -> str:
         return self.origins.get(what, f"{self.node} {what}")

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from talosbond.shapes import Shape
+
 
 # The version of every `-o json` document's shape (docs/json.md): raised when a key changes meaning or goes
 # away; new keys may appear without it.
@@ -457,6 +459,9 @@ def verify_document(verdicts: Sequence[Any], errors: Sequence[NodeError], notes:
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "bonds": bonds,
+        # Talos's own errors (from its controller-runtime log) that concern no bond verified here
+        "node_problems": [{"node": v.node, "code": p.code, "level": p.level, "message": p.message, "check": p.check}
+                          for v in verdicts for p in getattr(v, "log_problems", ())],
         "errors": [{"node": e.node, "message": e.message, "hint": e.hint} for e in errors],
         "notes": list(notes),
     }
@@ -532,7 +537,6 @@ def _print_members(health: Any, console: Console) -> None:
 
 def _print_bond(health: Any, console: Console) -> None:
     """One bond: its members table, aggregator, expected members and problems."""
-    from rich.markup import escape
 
     status = health.status
     _print_members(health, console)
@@ -546,13 +550,30 @@ def _print_bond(health: Any, console: Console) -> None:
     if health.expected is not None and health.expected.members is not None:
         indented(console, f"expected members ({health.expected.source}): "
                  f"{', '.join(health.expected.members) or 'none'}")
-    for problem in health.problems:
+    _print_problems(health.problems, console)
+    console.print()
+
+
+def _print_problems(problems: Sequence[Any], console: Console) -> None:
+    from rich.markup import escape
+
+    for problem in problems:
         colour = "red" if problem.level == "error" else "yellow"
         indented(console, f"[{colour}]{problem.level}[/{colour}] {problem.code} {escape(problem.message)}",
                  markup=True)
         if problem.check:
             indented(console, f"check: {problem.check}", 6)
-    console.print()
+
+
+def print_log_findings(where: str, problems: Sequence[Any], console: Console | None = None) -> None:
+    """`explain --log`: the bond errors Talos logged, traced back (the result of `explain`: stdout)."""
+    from rich.markup import escape
+
+    console = console or stdout_console()
+    with trimmed(console):
+        console.print(f"[bold]{escape(where)}[/bold] Talos's controller-runtime log: "
+                      f"{len(problems) or 'no'} bond error(s) traced", soft_wrap=True)
+        _print_problems(problems, console)
 
 
 def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Sequence[str] = (),
@@ -566,6 +587,10 @@ def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Se
         for verdict in verdicts:
             for health in verdict.bonds:
                 _print_bond(health, console)
+            if getattr(verdict, "log_problems", ()):
+                console.print(f"[bold]{escape(verdict.node)}[/bold] Talos's controller-runtime log", soft_wrap=True)
+                _print_problems(verdict.log_problems, console)
+                console.print()
     notes_console = stderr_console()
     for note in notes:
         notes_console.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)
@@ -641,6 +666,60 @@ def print_apply_summary(outcomes: Sequence[Any], untouched: Sequence[str]) -> No
                         out.write(f"      check: {problem.check}\n")
     for node in untouched:
         out.write(f"  {node}: not touched (an earlier node failed)\n")
+
+
+def print_shapes(
+    shapes: Sequence[Shape],
+    errors: Sequence[NodeError],
+    selectors: dict[tuple[int, str], str] | None = None,
+    console: Console | None = None,
+) -> None:
+    """A fleet as one table per hardware shape: its cards, how many nodes have it, the nodes that differ.
+    The result of `discover` on a fleet: stdout; failed nodes go to stderr."""
+    console = console or stdout_console()
+    with trimmed(console):
+        _print_shapes(shapes, console, selectors)
+    print_node_errors(errors)
+
+
+def _print_shapes(shapes: Sequence[Shape], console: Console, selectors: dict[tuple[int, str], str] | None) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    total = sum(len(shape.nodes) for shape in shapes)
+    for shape in shapes:
+        facts = [f"{len(shape.nodes)} node(s)"]
+        if shape.talos_version:
+            facts.append(f"Talos {shape.talos_version}")
+        if shape.busiest:
+            facts.append(f"busiest card {shape.busiest}")
+        console.print(f"[bold]shape {shape.number}[/bold]: {', '.join(facts)}", soft_wrap=True)
+        console.print(f"  nodes: {escape(shape.node_list)}", soft_wrap=True)
+        table = Table(show_lines=False, pad_edge=False, box=None, padding=(0, 2, 0, 0))
+        for column in ("card", "driver", "bus path", "PCI ID", "speed", "carrier", "vendor / product"):
+            table.add_column(column, no_wrap=column != "vendor / product", overflow="fold")
+        for card in shape.cards:
+            product = " / ".join(x for x in (card.vendor, card.product) if x)
+            table.add_row(escape(card.name), escape(card.driver or "-"), escape(card.bus_path or "-"),
+                          escape(card.pci_id or "-"), human_speed(card.speed_mbit),
+                          "[green]up[/green]" if card.carrier else "[red]down[/red]", escape(product))
+        console.print(table)
+        if selectors:
+            console.print("  selectors (driver + bus path, the same on every node of the shape):")
+            for card in shape.cards:
+                chosen = selectors.get((shape.number, card.name))
+                if chosen:
+                    console.print(f"    {escape(card.name)}: {escape(chosen)}", soft_wrap=True)
+        for group in shape.bondable:
+            console.print(f"  can bond: {escape(', '.join(group))} (same driver and speed, carrier up)")
+        if shape.deviations:
+            console.print(f"  [yellow]{len(shape.deviations)} node(s) differ from this shape:[/yellow]")
+            for deviation in shape.deviations:
+                console.print(f"    {escape(deviation.node)}: {escape('; '.join(deviation.differences))}",
+                              soft_wrap=True)
+        console.print()
+    console.print(f"{len(shapes)} shape(s) across {total} node(s); --per-node shows every card of every node",
+                  soft_wrap=True)
 
 
 def print_rules(rules: Iterable[Any]) -> None:

@@ -22,6 +22,7 @@ HASH_MODES = ("balance-xor", "802.3ad", "balance-tlb")
 NEWEST = (1, 14)
 OLDEST_SELECTORS = (1, 4)
 MAX_IFNAME = 15
+DEFAULT_MTU = 1500
 
 
 @dataclass(frozen=True)
@@ -328,9 +329,9 @@ def _vlan_plans(
             raise UsageError(f"VLAN id {vlan.vid} is outside 1-4094")
         for address in vlan.addresses:
             _check_cidr(address, f"VLAN {vlan.vid} address")
-        if vlan.mtu is not None and mtu is not None and vlan.mtu > mtu:
-            raise UsageError(f"VLAN {vlan.vid} MTU {vlan.mtu} is larger than the bond's {mtu}",
-                             "a VLAN cannot carry larger frames than its parent")
+        if vlan.mtu is not None and vlan.mtu > (mtu or DEFAULT_MTU):
+            raise UsageError(f"VLAN {vlan.vid} MTU {vlan.mtu} is larger than the bond's {mtu or DEFAULT_MTU}",
+                             "a VLAN cannot carry larger frames than its parent; raise the bond's MTU too")
         plans.append(VlanPlan(vlan.vid, vlan.addresses, vlan.mtu if vlan.mtu is not None else mtu, vlan.dhcp))
     merged = merge_vlans(plans)
     if output_format == "multidoc":

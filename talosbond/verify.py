@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from talosbond.health import Expected, HealthContext, run_health
+from talosbond.health import Expected, HealthContext, run_health, run_log_rules
 from talosbond.health._util import as_int
 from talosbond.model import BondStatus, Link, Node, NodeError, Problem
 from talosbond.rules import Settings
+
+if TYPE_CHECKING:
+    from talosbond.logtrace import Trace
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,11 @@ def verify_bond(
     expected: Expected | None = None,
     previous: BondStatus | None = None,
     settings: Settings | None = None,
+    traces: tuple[Trace, ...] = (),
 ) -> BondHealth:
     """Run every enabled health rule on one bond. `previous` is an earlier read of the same file (rising
-    counters)."""
-    ctx = HealthContext(node, status, link, tuple(member_links), expected, previous)
+    counters); `traces` are Talos's own errors about this bond, from its controller-runtime log."""
+    ctx = HealthContext(node, status, link, tuple(member_links), expected, previous, traces)
     return BondHealth(node, status.name, status, tuple(run_health(ctx, settings)), expected, link)
 
 
@@ -118,6 +122,13 @@ class NodeVerdict:
     bonds: tuple[BondHealth, ...]
     errors: tuple[NodeError, ...] = ()
     notes: tuple[str, ...] = ()
+    # Findings from Talos's controller-runtime log that concern no verified bond (an alias, a bond Talos never
+    # created); the ones about a verified bond are among that bond's problems.
+    log_problems: tuple[Problem, ...] = ()
+
+    @property
+    def healthy(self) -> bool:
+        return all(b.healthy for b in self.bonds) and not any(p.level == "error" for p in self.log_problems)
 
 
 def verify_node(
@@ -128,68 +139,140 @@ def verify_node(
     previous: dict[str, BondStatus] | None = None,
     missing_hint: str = "",
     settings: Settings | None = None,
+    later: dict[str, str] | None = None,
+    log: str | None = None,
 ) -> NodeVerdict:
     """Parse and verify the bonds of one node (`bonds`, or every bond link it has).
 
     A bond whose /proc/net/bonding text is absent or does not parse becomes a `NodeError` (could not
-    read); the node's other bonds are still verified.
+    read); the node's other bonds are still verified. `later` holds second reads of the bonding files
+    (a capture's `bonding/<bond>.later.txt`): the bond is judged on the later read, with the first one as
+    the earlier read, as `verify --interval` does live. `log` is the node's controller-runtime log: Talos's
+    own bond errors in it become findings of the bond they concern (or of the node).
     """
-    from talosbond.errors import ParseError
-    from talosbond.parsing.bonding import parse_bonding
-    from talosbond.parsing.version import version_tuple
-
     origins = origins or {}
     errors: list[NodeError] = []
     notes: list[str] = []
-    if bonds:
-        names = list(dict.fromkeys(bonds))
-    else:
-        candidates = [x.name for x in bond_links(node)]
-        candidates += [name for name in node.bonding if name not in candidates]
-        defined = _config_bonds(config)
-        names = [name for name in candidates if name in defined or _in_use(node, name)]
-        for name in candidates:
-            if name not in names:
-                notes.append(f"{node.name}: {name} has no members and is down (the bonding driver's default "
-                             f"bond?); not verified (pass --bond {name} to check it)")
+    names = _names_to_verify(node, bonds, config, notes)
+    version = _node_version(node)
+    traces: tuple[Trace, ...] = ()
+    if log is not None and not log.strip():
+        notes.append(f"{node.name}: its controller-runtime log is empty; Talos's own bond errors are not traced")
+    elif log is not None:
+        traces = _log_traces(node, config, version, log, origins.get("controller_log", "controller-runtime log"),
+                             errors)
     if not names:
         errors.append(NodeError(node.name, "no bond in use on this node", "pass --bond NAME to check one anyway"))
-        return NodeVerdict(node.name, (), tuple(errors), tuple(notes))
-    try:
-        version = version_tuple(node.talos_version) if node.talos_version else (1, 14)
-    except ValueError:
-        version = (1, 14)
     results: list[BondHealth] = []
     for name in names:
-        text = node.bonding.get(name)
-        origin = origins.get(f"bonding/{name}", f"/proc/net/bonding/{name}")
-        if text is None:
+        read = _read_status(node, name, origins, (later or {}).get(name), missing_hint, errors)
+        if read is None:
+            continue
+        status, earlier = read
+        expected, ok = _expected(node, name, config, version, errors, notes)
+        if ok:
             link = node.link(name)
-            what = f"no /proc/net/bonding/{name} was read" + ("" if link is None or link.kind == "bond" else
-                                                                f" ({name} is a {link.kind or link.type} link)")
-            errors.append(NodeError(node.name, what, missing_hint))
-            continue
-        try:
-            status = parse_bonding(text, name, origin)
-        except ParseError as exc:
-            errors.append(NodeError(node.name, exc.message, exc.hint))
-            continue
+            results.append(verify_bond(node.name, status, link, member_links_of(node, link), expected,
+                                       earlier or (previous or {}).get(name), settings,
+                                       tuple(t for t in traces if t.bond == name)))
+    verified = {h.name for h in results}
+    rest = run_log_rules(node.name, tuple(t for t in traces if t.bond not in verified), settings)
+    return NodeVerdict(node.name, tuple(results), tuple(errors), tuple(notes), tuple(rest))
+
+
+def _node_version(node: Node) -> tuple[int, int]:
+    from talosbond.parsing.version import version_tuple
+
+    try:
+        return version_tuple(node.talos_version) if node.talos_version else (1, 14)
+    except ValueError:
+        return (1, 14)
+
+
+def _names_to_verify(node: Node, bonds: Sequence[str], config: ConfigText | None, notes: list[str]) -> list[str]:
+    if bonds:
+        return list(dict.fromkeys(bonds))
+    candidates = [x.name for x in bond_links(node)]
+    candidates += [name for name in node.bonding if name not in candidates]
+    defined = _config_bonds(config)
+    names = [name for name in candidates if name in defined or _in_use(node, name)]
+    for name in candidates:
+        if name not in names:
+            notes.append(f"{node.name}: {name} has no members and is down (the bonding driver's default "
+                         f"bond?); not verified (pass --bond {name} to check it)")
+    return names
+
+
+def _read_status(
+    node: Node, name: str, origins: dict[str, str], later: str | None, missing_hint: str, errors: list[NodeError]
+) -> tuple[BondStatus, BondStatus | None] | None:
+    """The bond's status (its later read when there is one) and the earlier read; None after adding to
+    `errors` why it could not be read."""
+    from talosbond.errors import ParseError
+    from talosbond.parsing.bonding import parse_bonding
+
+    text = node.bonding.get(name)
+    origin = origins.get(f"bonding/{name}", f"/proc/net/bonding/{name}")
+    if text is None:
         link = node.link(name)
-        expected: Expected | None = None
-        if config is not None:
-            try:
-                expected = expected_from_config(config.text, config.filename, config.source, name, node, version)
-            except ParseError as exc:
-                errors.append(NodeError(node.name, exc.message, exc.hint))
-                continue
-            if expected is None:
-                notes.append(f"{node.name}: {config.source} does not define {name}; members and settings are not "
-                             "compared with a config")
-            else:
-                notes.extend(f"{node.name}: {config.source}: {note}" for note in expected.notes)
-        results.append(verify_bond(node.name, status, link, member_links_of(node, link), expected,
-                                   (previous or {}).get(name), settings))
-    return NodeVerdict(node.name, tuple(results), tuple(errors), tuple(notes))
+        what = f"no /proc/net/bonding/{name} was read" + ("" if link is None or link.kind == "bond" else
+                                                            f" ({name} is a {link.kind or link.type} link)")
+        errors.append(NodeError(node.name, what, missing_hint))
+        return None
+    try:
+        status = parse_bonding(text, name, origin)
+        if later is None:
+            return status, None
+        return parse_bonding(later, name, origins.get(f"bonding/{name}.later", f"{origin} (later read)")), status
+    except ParseError as exc:
+        errors.append(NodeError(node.name, exc.message, exc.hint))
+        return None
+
+
+def _expected(
+    node: Node, name: str, config: ConfigText | None, version: tuple[int, int], errors: list[NodeError],
+    notes: list[str],
+) -> tuple[Expected | None, bool]:
+    """What the config says of bond `name`, and False when the config does not parse (then in `errors`)."""
+    from talosbond.errors import ParseError
+
+    if config is None:
+        return None, True
+    try:
+        expected = expected_from_config(config.text, config.filename, config.source, name, node, version)
+    except ParseError as exc:
+        errors.append(NodeError(node.name, exc.message, exc.hint))
+        return None, False
+    if expected is None:
+        notes.append(f"{node.name}: {config.source} does not define {name}; members and settings are not "
+                     "compared with a config")
+    else:
+        notes.extend(f"{node.name}: {config.source}: {note}" for note in expected.notes)
+    return expected, True
+
+
+def _log_traces(
+    node: Node, config: ConfigText | None, version: tuple[int, int], log: str, origin: str, errors: list[NodeError]
+) -> tuple[Trace, ...]:
+    """Each bond error Talos logged, traced back; a log that is not one becomes a `NodeError`."""
+    from talosbond.config import ConfigView, read_config
+    from talosbond.errors import ParseError
+    from talosbond.logtrace import TraceContext, trace_log
+    from talosbond.parsing.talos_log import parse_controller_log
+
+    try:
+        parsed = parse_controller_log(log, origin)
+    except ParseError as exc:
+        errors.append(NodeError(node.name, exc.message, exc.hint))
+        return ()
+    view: ConfigView | None = None
+    if config is not None:
+        try:
+            view = read_config(config.text, config.filename)
+        except ParseError:
+            view = None  # the bond checks report the bad config
+    ctx = TraceContext(node, view, version, config.source if config is not None else "the machine config")
+    return tuple(trace_log(parsed, ctx))
 
 
 def _config_bonds(config: ConfigText | None) -> set[str]:

@@ -18,7 +18,7 @@ import questionary
 from talosbond import answers as check
 from talosbond.answers import Answers, validator
 from talosbond.api import discover
-from talosbond.errors import UsageError
+from talosbond.errors import TalosbondError, UsageError
 from talosbond.model import Node
 from talosbond.output import human_bytes, human_speed, print_discovery, print_notes, print_problems, print_warnings
 from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, node_version, version_text
@@ -212,7 +212,7 @@ def _attempt(rankings: Sequence[Ranking], nodes: Sequence[Node], given: Answers)
     _questions(rankings, nodes, given)
     try:
         result = run_patch(request_from(**given.patch_options()), rankings, nodes)
-    except UsageError as exc:
+    except TalosbondError as exc:  # e.g. no selector picks exactly these cards on every node
         questionary.print(f"  {exc.message}" + (f" ({exc.hint})" if exc.hint else ""), style="fg:red")
         return None if _ask(questionary.confirm("Change the answers?", default=True)) else False
     print_notes(result.notes)

@@ -6,7 +6,8 @@ It keeps fake nodes in `$FAKE_TALOS_DIR/<node>/`:
                    first call after the deadline, as if Talos's timer had fired)
   mode             healthy | api-down | lacp-down | member-missing: how the node breaks once it runs a
                    config with bond0 (api-down: the API stops answering until the rollback)
-  links-before.yaml, links-after.yaml, bonding-<mode>.txt, netdev.txt, version.txt
+  links-before.yaml, links-after.yaml, bonding-<mode>.txt, netdev.txt, version.txt,
+                   controller-runtime.log (optional: what `logs controller-runtime` prints)
 and appends every call it gets to `$FAKE_TALOS_DIR/calls.log` as `<node> <args...>`.
 `call()` runs it in-process (the tests' usual way: no process per call); run as a script it is the
 executable. Time is `$FAKE_TALOS_DIR/clock` (seconds, written by the test's fake clock) when that file exists, so that
@@ -146,6 +147,10 @@ def main(argv: list[str], out: Any) -> None:
         if not bonded:
             fail("rpc error: code = NotFound desc = stat /proc/net/bonding/bond0: no such file or directory")
         out((state / f"bonding-{mode}.txt").read_text())
+    elif args == ["logs", "controller-runtime"]:
+        if not (state / "controller-runtime.log").is_file():
+            fail("rpc error: code = NotFound desc = log not found")
+        out((state / "controller-runtime.log").read_text())
     elif args == ["get", "machineconfig", "v1alpha1", "-o", "jsonpath={.spec}"]:
         out(active + "\n")
     elif args == ["read", "/system/state/config.yaml"]:

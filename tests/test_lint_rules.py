@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -77,20 +78,22 @@ def test_rules_are_found_by_code_or_name() -> None:
     assert find_rule("TB999") is None
 
 
-def _examples(doc: str) -> tuple[str, str]:
-    """A rule docstring's failing and passing examples (indented YAML after `Failing:` / `Passing:`)."""
-    failing = doc.split("Failing:\n", 1)[1].split("Passing:", 1)[0]
-    passing = doc.split("Passing:\n", 1)[1]
-    return textwrap.dedent(failing), textwrap.dedent(passing)
+def _examples(doc: str) -> tuple[str, str, tuple[int, int]]:
+    """A rule docstring's failing and passing configs (indented YAML after `Failing:` / `Passing:`, each
+    optionally `(for Talos X.Y)`) and the version they are for (1.13 unless said)."""
+    match = re.search(r"Failing(?: \(for Talos (\d+)\.(\d+)\))?:\n(.*?)\nPassing[^:\n]*:\n(.*)", doc, re.S)
+    assert match, "no Failing:/Passing: examples"
+    version = (int(match.group(1)), int(match.group(2))) if match.group(1) else (1, 13)
+    return textwrap.dedent(match.group(3)), textwrap.dedent(match.group(4)), version
 
 
-# Rules whose examples are whole configs (the older ones show a fragment or a situation in prose).
-DOCUMENTED = [rule for rule in all_rules() if rule.code >= "TB017"]
+# Rules that judge a config against a node's links show the situation in prose instead of a config.
+DOCUMENTED = [rule for rule in all_rules() if not rule.needs_links]
 
 
 @pytest.mark.parametrize("rule", DOCUMENTED, ids=[r.code for r in DOCUMENTED])
 def test_documented_examples_really_fail_and_pass(rule: Rule) -> None:
-    failing, passing = _examples(rule.doc)
-    assert rule.code in [p.code for p in lint_text(failing, "failing.yaml", (), (1, 13))], failing
-    found = [p for p in lint_text(passing, "passing.yaml", (), (1, 13)) if p.code == rule.code]
+    failing, passing, version = _examples(rule.doc)
+    assert rule.code in [p.code for p in lint_text(failing, "failing.yaml", (), version)], failing
+    found = [p for p in lint_text(passing, "passing.yaml", (), version) if p.code == rule.code]
     assert found == [], [p.message for p in found]

@@ -220,6 +220,17 @@ def test_bad_policies_are_one_line_and_exit_2(tmp_path: Path, text: str, message
     assert message in result.err and "Traceback" not in result.err
 
 
+def test_a_vlan_mtu_above_the_bonds_is_refused(tmp_path: Path) -> None:
+    policy = tmp_path / "jumbo.yaml"
+    policy.write_text("interfaces:\n  - {name: bond0, type: bond, link-aggregation: {mode: active-backup, "
+                      "port: [ens224, ens256]}}\n  - {name: bond0.87, type: vlan, mtu: 9000, "
+                      "vlan: {base-iface: bond0, id: 87}}\n")
+    refused = run("patch", "--from", str(VM), "--from-nncp", str(policy))
+    assert refused.code == 2 and "VLAN 87 MTU 9000 is larger than the bond's 1500" in refused.err
+    view, _ = _convert(policy, "1.11", "--mtu", "9000")
+    assert view.legacy_bonds[0].device["vlans"] == [{"vlanId": 87, "mtu": 9000}]
+
+
 def test_bare_desired_state_and_slaves_are_read(tmp_path: Path) -> None:
     policy = tmp_path / "state.yaml"
     policy.write_text("interfaces:\n  - name: bond1\n    type: bond\n    link-aggregation:\n      mode: active-backup\n"

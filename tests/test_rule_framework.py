@@ -180,3 +180,16 @@ def test_every_rule_module_follows_the_interface() -> None:
         assert rule.family == ("lint" if rule.code.startswith("TB0") else "health"), rule.code
         assert rule.level in ("error", "warning", "info") and rule.name and rule.summary
         assert "Failing" in rule.doc and "Passing" in rule.doc, rule.code
+
+
+def test_json_findings_carry_their_fix(in_dir: Path) -> None:
+    (in_dir / "bond.yaml").write_text(CONFIG.replace("          mode: active-backup\n",
+                                                     "          mode: active-backup\n          miimon: 100\n")
+                                      .replace("        bond:\n", "        cidr: 10.13.17.19/24\n        bond:\n"))
+    result = run("lint", "bond.yaml", "--talos-version", "1.11", "--select", "TB020", "-o", "json")
+    (problem,) = json.loads(result.out)["problems"]
+    assert problem["fix"] == {"description": "move cidr 10.13.17.19/24 to addresses", "edits": [
+        {"doc": 0, "path": ["machine", "network", "interfaces", 0, "addresses"], "op": "set",
+         "value": ["10.13.17.19/24"]},
+        {"doc": 0, "path": ["machine", "network", "interfaces", 0, "cidr"], "op": "delete", "value": None}]}
+    assert "[fix]" in next(line for line in run("rules").out.splitlines() if "TB020" in line)

@@ -104,7 +104,7 @@ def test_every_shared_sample(tmp_path: Path, name: str, code: int, problems: lis
     ("bond-8023ad-healthy", 0, []),
     ("bond-active-backup-failed-over", 1, ["TB102", "TB110", "TB113"]),
     ("bond-8023ad-lacp-not-negotiated", 1, ["TB105", "TB106", "TB108", "TB108", "TB109", "TB109"]),
-    ("post-bond-vlan-pitfall", 0, []),
+    ("post-bond-vlan-pitfall", 1, ["TB117"]),  # its logs/controller-runtime.log: the EBUSY loop
 ])
 def test_fixtures_verdicts_and_json_contract(scenario: str, code: int, problems: list[str]) -> None:
     result = run("verify", "--from", str(FIXTURES / scenario), "-o", "json")
@@ -190,7 +190,55 @@ def test_a_node_without_bonds_cannot_be_verified() -> None:
 def test_interval_needs_live_nodes() -> None:
     result = run("verify", "--from", str(FIXTURES / "bond-8023ad-healthy"), "--interval", "5")
     assert result.code == 2
-    assert "--interval" in result.err
+    assert "--interval" in result.err and "bonding/<bond>.later.txt" in result.err
+
+
+def test_the_ebusy_loop_in_the_log_is_traced_to_the_selector() -> None:
+    result = run("verify", "--from", str(FIXTURES / "post-bond-vlan-pitfall"))
+    assert result.code == 1, result.err
+    assert "error TB117 Talos keeps trying to enslave bond0.87 into bond0" in result.err
+    assert 'selector {hardwareAddr: "10:e7:c6:16:*"} (machine.network.interfaces[0].bond.deviceSelectors[0])' in result.err
+    assert "logged 13 times" in result.err
+
+
+def test_a_two_read_capture_of_a_flapping_bond_is_unhealthy(tmp_path: Path) -> None:
+    flapping = FIXTURES.parent / "bondlab" / "active-backup-flapping"
+    result = run("verify", "--from", str(flapping), "-o", "json")
+    assert result.code == 1, result.err
+    (bond,) = json.loads(result.out)["bonds"]
+    assert [(p["code"], p["level"]) for p in bond["problems"]] == [("TB110", "error")]
+    one_read = tmp_path / "one-read"
+    shutil.copytree(flapping, one_read)
+    (one_read / "bonding" / "bond0.later.txt").unlink()
+    assert run("verify", "--from", str(one_read)).code == 0  # one read cannot tell 2 failures in 5 s from a year
+
+
+def test_log_findings_without_a_verified_bond_are_the_nodes(tmp_path: Path) -> None:
+    capture = tmp_path / "node"
+    shutil.copytree(FIXTURES / "r8169-mini-pc", capture)
+    (capture / "logs").mkdir()
+    shutil.copy(FIXTURES.parent / "logs" / "alias-matched-multiple.log", capture / "logs" / "controller-runtime.log")
+    result = run("verify", "--from", str(capture), "-o", "json")
+    assert result.code == 2  # no bond on this node: Talos never made one, and the log says why
+    document = json.loads(result.out)
+    assert [(p["node"], p["code"], p["level"]) for p in document["node_problems"]] == [
+        ("192.168.1.50", "TB119", "error")]
+    assert "uplink0" in document["node_problems"][0]["message"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("this is not a log\n", "controller-runtime.log:1: expected a Talos log line"),
+    ("\x00\x01", "controller-runtime.log: binary data"),
+])
+def test_a_capture_log_that_is_not_one_is_bad_input(tmp_path: Path, text: str, expected: str) -> None:
+    capture = tmp_path / "node"
+    shutil.copytree(FIXTURES / "bond-8023ad-healthy", capture)
+    (capture / "logs").mkdir()
+    (capture / "logs" / "controller-runtime.log").write_text(text)
+    result = run("verify", "--from", str(capture))
+    assert result.code == 2
+    assert expected in result.err
+    assert "Traceback" not in result.err
 
 
 @pytest.fixture
@@ -210,6 +258,18 @@ def test_live_nodes_read_bonding_and_machine_config(cluster: FakeCluster, mode: 
     assert any("read /proc/net/bonding/bond0" in call for call in cluster.calls("n1"))
 
 
+def test_live_node_log_is_read_and_traced(cluster: FakeCluster) -> None:
+    cluster.add("n1")
+    run_config(cluster, "n1", (FIXTURES / "bond-8023ad-healthy" / "machineconfig.yaml").read_text())
+    log = (FIXTURES / "post-bond-vlan-pitfall" / "logs" / "controller-runtime.log").read_text()
+    (cluster.root / "n1" / "controller-runtime.log").write_text(log)
+    result = run("verify", "-n", "n1", "-o", "json")
+    assert result.code == 1, result.err
+    (bond,) = json.loads(result.out)["bonds"]
+    assert [p["code"] for p in bond["problems"]] == ["TB117"]
+    assert any(call.endswith("logs controller-runtime") for call in cluster.calls("n1"))
+
+
 def test_live_node_that_does_not_answer_is_reported_beside_the_others(cluster: FakeCluster) -> None:
     cluster.add("n1")
     run_config(cluster, "n1", (FIXTURES / "bond-8023ad-healthy" / "machineconfig.yaml").read_text())
@@ -218,3 +278,62 @@ def test_live_node_that_does_not_answer_is_reported_beside_the_others(cluster: F
     document = json.loads(result.out)
     assert [b["node"] for b in document["bonds"]] == ["n1"]
     assert [e["node"] for e in document["errors"]] == ["ghost"]
+
+
+class _FlapWhileSleeping:
+    """A fake clock that, while `discover --interval` sleeps, makes the node's member flap (its failure count
+    goes from 0 to 3), as a real link would between the two reads."""
+
+    def __init__(self, cluster: FakeCluster, node: str) -> None:
+        self.cluster, self.node = cluster, node
+
+    def now(self) -> float:
+        return self.cluster.clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        state = self.cluster.root / self.node / "bonding-healthy.txt"
+        state.write_text(state.read_text().replace("Link Failure Count: 0", "Link Failure Count: 3", 1))
+        self.cluster.clock.sleep(seconds)
+
+
+def test_discover_save_interval_writes_a_later_read_that_verify_judges(cluster: FakeCluster, tmp_path: Path) -> None:
+    from talosbond.cli import Runtime
+
+    cluster.add("n1")
+    run_config(cluster, "n1", (FIXTURES / "bond-8023ad-healthy" / "machineconfig.yaml").read_text())
+    saved = tmp_path / "saved"
+    result = run("discover", "-n", "n1", "--save", str(saved), "--interval", "10",
+                 runtime=Runtime(clock=_FlapWhileSleeping(cluster, "n1")))
+    assert result.code == 0, result.err
+    assert cluster.clock.slept == 10
+    first = (saved / "bonding" / "bond0.txt").read_text()
+    later = (saved / "bonding" / "bond0.later.txt").read_text()
+    assert "Link Failure Count: 3" not in first and "Link Failure Count: 3" in later
+    verified = run("verify", "--from", str(saved), "-o", "json")
+    assert verified.code == 1, verified.err
+    (bond,) = json.loads(verified.out)["bonds"]
+    assert ("TB110", "error") in [(p["code"], p["level"]) for p in bond["problems"]]
+
+
+@pytest.mark.parametrize("args", [("--interval", "5"), ("--save", "x", "--interval", "-1")])
+def test_discover_interval_goes_with_save(args: tuple[str, ...]) -> None:
+    result = run("discover", "--from", str(FIXTURES / "bond-8023ad-healthy"), *args)
+    assert result.code == 2 and "--interval" in result.err
+
+
+def test_explain_log_traces_a_pasted_log_to_the_file() -> None:
+    pitfall = FIXTURES / "post-bond-vlan-pitfall"
+    log = str(pitfall / "logs" / "controller-runtime.log")
+    for extra in ((), ("--from", str(pitfall))):
+        result = run("explain", str(pitfall / "machineconfig.yaml"), *extra, "--log", log)
+        assert result.code == 1, result.err
+        assert "TB117 Talos keeps trying to enslave bond0.87 into bond0" in result.err
+        assert "machine.network.interfaces[0].bond.deviceSelectors[0]" in result.err
+
+
+def test_explain_log_that_is_not_a_log(tmp_path: Path) -> None:
+    bad = tmp_path / "paste.txt"
+    bad.write_text("hello\n")
+    result = run("explain", str(FIXTURES / "post-bond-vlan-pitfall" / "machineconfig.yaml"), "--log", str(bad))
+    assert result.code == 2
+    assert "paste.txt:1: expected a Talos log line" in result.err

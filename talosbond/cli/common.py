@@ -158,6 +158,9 @@ TalosVersionOpt = Annotated[
     str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11 (default: the node's).")
 ]
 TextOrJsonOpt = Annotated[TextOrJson, typer.Option("-o", "--output", help="text or json (stdout).")]
+IntervalOpt = Annotated[float, typer.Option(
+    "--interval", metavar="SECONDS", help="Read each bond twice, SECONDS apart, to catch link-failure and churn "
+    "counts rising (discover: with --save, the second read goes to bonding/<bond>.later.txt).")]
 # Which rules run and at what level (lint and verify); on top of .talosbond.yaml / [tool.talosbond].
 SelectOpt = Annotated[list[str] | None, typer.Option(
     "--select", metavar="CODES", help="Run only these rules (codes, prefixes like TB0, or names; comma lists).")]

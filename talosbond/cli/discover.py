@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from talosbond.cli.common import app, command, fetch
+from talosbond.cli.common import IntervalOpt, app, command, fetch
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
     from talosbond.cli.common import Runtime
+    from talosbond.model import RawNode
     from talosbond.sources import Connection
+
+
+SHAPES_MIN_NODES = 5  # up to this many nodes, one table each still reads well
 
 
 class OutputFormat(StrEnum):
@@ -31,8 +37,13 @@ def discover(
         OutputFormat, typer.Option("-o", "--output", help="table (stderr), yaml or json (stdout).")
     ] = OutputFormat.table,
     save: Annotated[
-        str | None, typer.Option("--save", metavar="DIR", help="Also write what was read as a capture directory.")
+        str | None, typer.Option("--save", metavar="DIR", help="Also write what was read as a capture directory "
+                                 "(with each bond's /proc/net/bonding and the controller-runtime log).")
     ] = None,
+    interval: IntervalOpt = 0.0,
+    per_node: Annotated[
+        bool, typer.Option("--per-node", help="A fleet: every card of every node, not one table per hardware shape.")
+    ] = False,
 ) -> int:
     """Show the network cards of one node or a fleet, busiest first, with the card carrying management
     traffic and the groups that can bond.
@@ -49,23 +60,47 @@ def discover(
         from talosbond.sources import resolve_source
 
         sys.stderr.write(f"debug: source {resolve_source(conn)}\n")
+    if interval < 0 or (interval and save is None):
+        raise UsageError("--interval takes a number of seconds and goes with --save DIR",
+                         "talosbond discover -n NODE --save DIR --interval 10")
+    if save is not None:  # a capture that verify can read later
+        conn = replace(conn, want_bonding=True, want_log=True)
     found = fetch(conn, raw_text=save is not None)  # --save writes the texts talosctl would print
     if save is not None:
         from talosbond.sources.capture import write_capture
 
-        write_capture(save, list(found.raws))
+        raws = list(found.raws)
+        if interval:
+            sys.stderr.write(f"reading the bonds again in {interval:g}s\n")
+            runtime.clock.sleep(interval)
+            raws = with_later_reads(raws, fetch(replace(conn, want_log=False), raw_text=True).raws)
+        write_capture(save, raws)
     rankings = [rank_node(node) for node in found.nodes]
-    selectors = suggest_for_cards(found.nodes)
-    if output is OutputFormat.table:
+    if output is OutputFormat.table and not per_node and len(rankings) > SHAPES_MIN_NODES:
+        from talosbond.output import print_shapes
+        from talosbond.shapes import group_shapes, shape_selectors
+
+        shapes = group_shapes(rankings)
+        print_shapes(shapes, found.errors, shape_selectors(shapes))
+    elif output is OutputFormat.table:
         from talosbond.output import print_discovery
 
-        print_discovery(rankings, found.errors, selectors)
+        print_discovery(rankings, found.errors, suggest_for_cards(found.nodes))
     else:
         from talosbond.output import discover_document, print_node_errors, to_json, to_yaml
+        from talosbond.shapes import group_shapes, shape_selectors, shapes_document
 
-        document = discover_document(rankings, found.errors, found.source, selectors)
+        document = discover_document(rankings, found.errors, found.source, suggest_for_cards(found.nodes))
+        shapes = group_shapes(rankings)
+        document["shapes"] = shapes_document(shapes, shape_selectors(shapes))
         sys.stdout.write(to_json(document) if output is OutputFormat.json else to_yaml(document))
         print_node_errors(found.errors)
     if not found.nodes and not found.errors:
         raise UsageError("no nodes found")
     return 2 if found.errors else 0
+
+
+def with_later_reads(first: Sequence[RawNode], later: Sequence[RawNode]) -> list[RawNode]:
+    """Each node of the first read with the bonding files of the later read as `bonding_later`."""
+    again = {raw.node: raw.bonding for raw in later}
+    return [replace(raw, bonding_later=dict(again.get(raw.node, {}))) for raw in first]

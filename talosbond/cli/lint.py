@@ -12,6 +12,10 @@ from talosbond.cli.common import target_version as version_of
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from talosbond.config import ConfigView
+    from talosbond.model import Node
     from talosbond.rules import Settings
     from talosbond.sources import Connection
 
@@ -86,29 +90,65 @@ def explain(
     conn: Connection,
     file: Annotated[str, typer.Argument(metavar="FILE", help="A machine config or patch with a bond.")],
     talos_version: TalosVersionOpt = None,
+    log: Annotated[str | None, typer.Option("--log", metavar="FILE", help="Talos's controller-runtime log "
+                                            "(`talosctl logs controller-runtime`): trace its bond errors to FILE.")]
+    = None,
 ) -> int:
     """Show which link each selector (or alias) matches, before and after the bond forms, on each node.
+    With --log, trace the bond errors Talos logged back to the selector or document in FILE that causes
+    them, with the fix.
 
-    Exit code 1 when a bond would not get exactly physical members in both states.
+    Exit code 1 when a bond would not get exactly physical members in both states, or the log holds a
+    bond error.
+
+    \b
+    Examples:
+      talosbond explain worker.yaml -n 10.13.17.19
+      talosbond explain worker.yaml --from DIR --log controller-runtime.log
     """
     from talosbond.config import read_config
     from talosbond.output import print_explain, print_node_errors
     from talosbond.plan import NEWEST
     from talosbond.simulate import prove
 
-    found, failed = optional_nodes(conn)
-    if not found and not failed:
-        raise UsageError("explain needs links to match against", "pass -n NODE or --from DIR")
+    given = conn.nodes or conn.from_dir is not None
+    found, failed = optional_nodes(conn) if given or log is None else ((), ())
+    if not found and not failed and log is None:
+        raise UsageError("explain needs links to match against", "pass -n NODE or --from DIR (or --log FILE)")
     view = read_config(read_file(file), file)
-    if not view.legacy_bonds and not view.bonds:
+    if not view.legacy_bonds and not view.bonds and log is None:
         raise UsageError(f"{file}: no bond in it (no machine.network.interfaces[].bond, no BondConfig)")
     version = version_of(talos_version, found) or NEWEST
     proofs = [p for node in found for p in prove(view, node, version)]
-    print_explain(proofs)
+    if proofs:
+        print_explain(proofs)
+    logged = _explain_log(log, view, found, version, file) if log is not None else False
     print_node_errors(failed)
     if failed:
         return 2
-    return 1 if any(p.problems() for p in proofs) else 0
+    return 1 if logged or any(p.problems() for p in proofs) else 0
+
+
+def _explain_log(path: str, view: ConfigView, nodes: Sequence[Node], version: tuple[int, int], file: str) -> bool:
+    """Print the bond errors in a pasted log, traced to `view` (per node when nodes are given); True when one
+    is an error."""
+    from talosbond.health import run_log_rules
+    from talosbond.logtrace import TraceContext, trace_log
+    from talosbond.output import print_log_findings
+    from talosbond.parsing.talos_log import ControllerLog, parse_controller_log
+
+    parsed = parse_controller_log(read_file(path), path)
+    found_any = False
+    targets: list[Node | None] = [*nodes] or [None]
+    for node in targets:
+        entries = parsed.entries
+        if node is not None and any(e.node for e in entries):
+            entries = tuple(e for e in entries if e.node in ("", node.name))
+        traces = trace_log(ControllerLog(path, entries), TraceContext(node, view, version, file))
+        problems = run_log_rules(node.name if node is not None else "", traces)
+        print_log_findings(node.name if node is not None else path, problems)
+        found_any = found_any or any(p.level == "error" for p in problems)
+    return found_any
 
 
 @app.command()

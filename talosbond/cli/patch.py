@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from talosbond.cli.common import TalosVersionOpt, app, command, discover_all, emit, read_file
-from talosbond.errors import UsageError
+from talosbond.errors import TalosbondError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from talosbond.ranking import Ranking
     from talosbond.sources import Connection
 
 
@@ -58,7 +61,10 @@ def patch(
     fmt: FormatOpt = "auto",
     out: OutFileOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Print the patch even if lint finds errors.")] = False,
-    from_nncp: FromNncpOpt = None) -> int:
+    from_nncp: FromNncpOpt = None,
+    shape: Annotated[str | None, typer.Option(
+        "--shape", metavar="N[,M]", help="A fleet: only the nodes of these hardware shapes (see discover).")] = None,
+) -> int:
     """Write a bond patch for `talosctl patch mc`, with selectors proven on every node before and after the
     bond forms.
 
@@ -68,7 +74,8 @@ def patch(
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
     from talosbond.output import error_line, print_notes, print_problems, print_warnings
-    from talosbond.patchjob import TALOS_FORMATS, PatchRequest, run_patch
+    from talosbond.patchjob import TALOS_FORMATS, PatchRequest, PatchResult, run_patch
+    from talosbond.shapes import refusal, restrict
 
     if out is not None:
         _check_output_name(out)
@@ -83,8 +90,16 @@ def patch(
         vlans=tuple(vlan or ()), addresses=tuple(address or ()), dhcp=dhcp, gateway=gateway, mtu=mtu,
         talos_version=talos_version, fmt=fmt,
     )
-    found, rankings = discover_all(conn)
-    result = run_patch(request, rankings, found.nodes, policy)
+    _found, everyone = discover_all(conn)
+
+    def build(chosen: Sequence[Ranking]) -> PatchResult:
+        return run_patch(request, chosen, tuple(r.node for r in chosen), policy)
+
+    rankings = restrict(everyone, shape)
+    try:
+        result = build(rankings)
+    except TalosbondError as exc:
+        raise refusal(rankings, build, exc) from None
     print_notes(result.notes)
     print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
     print_warnings(result.plan.warnings)
@@ -94,7 +109,7 @@ def patch(
         return 1
     emit(result.text, out)
     if fmt in TALOS_FORMATS:
-        nodes = ",".join(node.name for node in found.nodes)
+        nodes = ",".join(r.node.name for r in rankings)
         print_notes([f"next: talosctl -n {nodes} patch mc --patch @{out or 'FILE'} --mode try --timeout 2m, then "
                      f"talosbond verify -n {nodes} (or both at once: talosbond apply {out or 'FILE'} -n {nodes})"])
     return 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from talosbond.cli.common import TextOrJson, TextOrJsonOpt, app, command, fetch, read_file, split
+from talosbond.cli.common import IntervalOpt, TextOrJson, TextOrJsonOpt, app, command, fetch, read_file, split
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
@@ -31,14 +32,18 @@ def verify(
     against: Annotated[str | None, typer.Option("--against", metavar="FILE", help="Config or patch the bond should "
                                                 "match (default: the node's machine config).")] = None,
     output: TextOrJsonOpt = TextOrJson.text,
-    interval: Annotated[float, typer.Option("--interval", metavar="SECONDS", help="Live nodes: read twice, SECONDS "
-                                            "apart, to catch link-failure and churn counts rising.")] = 0.0,
+    interval: IntervalOpt = 0.0,
 ) -> int:
     """Check the health of bonds from /proc/net/bonding: members up, LACP partner and aggregator, port
     state bits, churn, link failures, speeds, failover, and the running settings against the config and
     Talos's LinkStatus. Each problem says what it means on the wire and what to check on the switch.
 
-    Exit codes: 0 every bond healthy; 1 a bond is unhealthy; 2 a node or bond could not be read.
+    It also reads the node's controller-runtime log (a capture's logs/controller-runtime.log) and traces
+    Talos's own bond errors back to the selector or document that causes them (TB117-TB129). A capture
+    with bonding/<bond>.later.txt (`discover --save DIR --interval N`) is judged on both reads.
+
+    Exit codes: 0 every bond healthy; 1 a bond is unhealthy or Talos logs a bond error; 2 a node or bond
+    could not be read.
 
     \b
     Examples:
@@ -51,7 +56,9 @@ def verify(
     if interval < 0:
         raise UsageError("--interval must be 0 or more seconds")
     if interval and conn.from_dir is not None:
-        raise UsageError("--interval reads live nodes twice; a capture holds one read", "drop --interval")
+        raise UsageError("--interval reads live nodes twice; a capture's second read is its bonding/<bond>.later.txt",
+                         "drop --interval (`discover --save DIR --interval N` writes such a capture)")
+    conn = replace(conn, want_log=True)  # Talos's own errors about the bonds, traced back
     config = ConfigText(read_file(against), against, f"--against {against}") if against else None
     found = fetch(conn, raw_text=True)
     earlier: Discovery | None = None
@@ -69,7 +76,7 @@ def verify(
         print_verify(verdicts, errors, notes)
     if errors:
         return 2
-    return 1 if any(not h.healthy for v in verdicts for h in v.bonds) else 0
+    return 1 if any(not v.healthy for v in verdicts) else 0
 
 
 def _verdicts(
@@ -100,8 +107,13 @@ def _verdicts(
             hint = "maintenance mode (--insecure) cannot read files; verify needs the node's talosconfig"
         else:
             hint = ""
+        if raw is not None and raw.controller_log is None and via != "capture":
+            notes.append(f"{node.name}: its controller-runtime log was not read"
+                         + (" (the API source does not read logs: --source talosctl does)" if via == "api" else "")
+                         + "; Talos's own bond errors are not traced")
         verdict = verify_node(node, bonds, node_config, raw.origins if raw else None,
-                              _statuses(earlier, node.name), hint, settings)
+                              _statuses(earlier, node.name), hint, settings,
+                              later=raw.bonding_later if raw else None, log=raw.controller_log if raw else None)
         verdicts.append(verdict)
         errors.extend(verdict.errors)
         notes.extend(verdict.notes)

@@ -8,11 +8,16 @@ Pure: `talosbond.verify` gathers what a rule looks at; the CLI and `apply` fetch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from talosbond.model import BondMember, BondStatus, Link, Problem
 from talosbond.rules import Rule, Settings, by_level, load_rules, run_rules
+
+if TYPE_CHECKING:
+    from talosbond.logtrace import Trace
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class HealthContext:
     member_links: tuple[Link, ...]
     expected: Expected | None
     previous: BondStatus | None
+    traces: tuple[Trace, ...] = ()  # Talos's own errors about this bond, from its controller-runtime log
 
     @property
     def bond(self) -> str:
@@ -47,6 +53,11 @@ class HealthContext:
     @property
     def lacp(self) -> bool:
         return self.status.mode == "802.3ad"
+
+    @property
+    def arp(self) -> bool:
+        """ARP monitoring: the kernel then judges members by ARP replies, not by their carrier."""
+        return bool(self.status.arp_interval) and not self.status.miimon
 
     @property
     def up_members(self) -> list[BondMember]:
@@ -71,3 +82,20 @@ def all_rules() -> tuple[Rule, ...]:
 def run_health(ctx: HealthContext, settings: Settings | None = None) -> list[Problem]:
     """Every enabled health rule on one bond, errors first."""
     return by_level(run_rules(all_rules(), ctx, settings or Settings(), lambda rule: False))
+
+
+def is_log_rule(rule: Rule) -> bool:
+    """A rule that reports what Talos logged (TB117-TB129), rather than what /proc/net/bonding shows."""
+    from talosbond.health._log import LogCheck
+
+    return isinstance(rule.check, LogCheck)
+
+
+def run_log_rules(node: str, traces: Sequence[Trace], settings: Settings | None = None) -> list[Problem]:
+    """The log rules on the findings that concern no verified bond (an alias, a bond Talos never made)."""
+    from talosbond.health._log import LogContext
+
+    if not traces:
+        return []
+    rules = [r for r in all_rules() if is_log_rule(r)]
+    return by_level(run_rules(rules, LogContext(node, tuple(traces)), settings or Settings(), lambda rule: False))

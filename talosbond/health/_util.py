@@ -89,3 +89,17 @@ def as_int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def arp_targets(ctx: HealthContext) -> str:
+    return ", ".join(ctx.status.arp_targets) or "the ARP target"
+
+
+def carrier_note(ctx: HealthContext, member: BondMember) -> str:
+    """What Talos's LinkStatus says of a member's carrier, which the ARP monitor does not look at."""
+    link = next((x for x in ctx.member_links if x.name == member.name), None)
+    if link is None:
+        return ""
+    if link.link_state:
+        return " (its carrier is up: the cable is fine, the ARP target does not answer)"
+    return " (and its carrier is down)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from talosbond.health import HealthContext
-from talosbond.health._util import ports
+from talosbond.health._util import arp_targets, ports
 from talosbond.model import Problem
 
 CODE = "TB101"
@@ -23,6 +23,8 @@ def check(ctx: HealthContext) -> Iterator[Problem]:
         yield ctx.problem(
             f"{ctx.bond} is down (MII Status: {ctx.status.mii_status}): it has no carrier, so nothing is sent or "
             "received on it, its VLANs or its addresses",
-            f"the cables and switch ports of {ports(ctx)}"
+            (f"that {arp_targets(ctx)} answers ARP from the bond's network (under ARP monitoring a silent target "
+             "takes the bond down with every cable fine), then " if ctx.arp else "")
+            + f"the cables and switch ports of {ports(ctx)}"
             + ("; for 802.3ad also that the port-channel is up on the switch (min links)" if ctx.lacp else ""),
         )

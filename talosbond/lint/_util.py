@@ -5,11 +5,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from talosbond.config import ConfigView
 from talosbond.globs import go_glob
 from talosbond.model import Selector
+
+if TYPE_CHECKING:
+    from talosbond.lint import LintContext
 
 VIRTUAL_DRIVERS = ("bonding", "802.1Q VLAN Support", "bridge", "veth", "dummy", "macvlan", "wireguard", "vxlan")
 
@@ -142,3 +145,17 @@ def legacy_links(view: ConfigView) -> Iterator[tuple[str, dict[str, Any], str, b
         for i, vlan in enumerate(as_list(device.get("vlans"))):
             if isinstance(vlan, dict):
                 yield f"VLAN {name}.{vlan.get('vlanId')}", vlan, f"{path}.vlans[{i}]", True
+
+
+def unknown_link(ctx: LintContext, name: str) -> bool:
+    """No document defines `name`, and it is not a card: not on the nodes, or (without them) not shaped
+    like a kernel name."""
+    if alias_defines(ctx.view, name):
+        return False
+    if ctx.nodes:
+        return not all(node.link(name) is not None for node in ctx.nodes)
+    return not KERNEL_NAME.match(name)
+
+
+def where(ctx: LintContext) -> str:
+    return "on " + ", ".join(n.name for n in ctx.nodes) if ctx.nodes else "in this config"

@@ -8,14 +8,26 @@ retried forever. Naming the NIC `driver` (1.4+), `physical: true` (1.7+) or `per
 makes the selector unable to match a virtual link.
 
 Failing:
-    bond:
-      deviceSelectors:
-        - hardwareAddr: "10:e7:c6:16:*"
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond:
+              mode: active-backup
+              miimon: 100
+              deviceSelectors:
+                - hardwareAddr: "10:e7:c6:16:*"
 Passing:
-    bond:
-      deviceSelectors:
-        - hardwareAddr: "10:e7:c6:16:*"
-          driver: e1000e
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond:
+              mode: active-backup
+              miimon: 100
+              deviceSelectors:
+                - hardwareAddr: "10:e7:c6:16:*"
+                  driver: e1000e
 """
 
 from __future__ import annotations

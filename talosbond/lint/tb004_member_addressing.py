@@ -5,16 +5,20 @@ kernel sets every member's MTU to the bond's, so a separate member MTU fights th
 addressing and MTU on the bond (or its VLANs) only.
 
 Failing:
-    interfaces:
-      - interface: bond0
-        bond: {interfaces: [eth0, eth1], mode: active-backup}
-      - interface: eth0
-        dhcp: true
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: active-backup, miimon: 100}
+          - interface: eth0
+            dhcp: true
 Passing:
-    interfaces:
-      - interface: bond0
-        dhcp: true
-        bond: {interfaces: [eth0, eth1], mode: active-backup}
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            dhcp: true
+            bond: {interfaces: [eth0, eth1], mode: active-backup, miimon: 100}
 """
 
 from __future__ import annotations

@@ -8,9 +8,17 @@ updelay/downdelay without miimon or not a multiple of it; arpIPTarget and adActo
 with `deviceSelectors`. A BondConfig needs `bondMode` and `links`, and uses its own key names.
 
 Failing:
-    bond: {mode: active-backup, lacpRate: fast, miimon: 100, updelay: 150}
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: active-backup, lacpRate: fast, miimon: 100, updelay: 150}
 Passing:
-    bond: {mode: 802.3ad, lacpRate: fast, miimon: 100, updelay: 200}
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: 802.3ad, lacpRate: fast, miimon: 100, updelay: 200}
 """
 
 from __future__ import annotations

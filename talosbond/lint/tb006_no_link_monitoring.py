@@ -4,9 +4,17 @@ Without link monitoring the bond never notices a dead port: active-backup does n
 other modes keep sending into a cable that is unplugged. Set `miimon: 100` (talosbond's default).
 
 Failing:
-    bond: {mode: active-backup}
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: active-backup}
 Passing:
-    bond: {mode: active-backup, miimon: 100}
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: active-backup, miimon: 100}
 """
 
 from __future__ import annotations

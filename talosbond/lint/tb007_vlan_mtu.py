@@ -5,11 +5,21 @@ A VLAN takes its parent's MTU only when it is created and can never exceed it; o
 bond's.
 
 Failing:
-    mtu: 1500
-    vlans: [{vlanId: 87, mtu: 9000}]
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            mtu: 1500
+            bond: {interfaces: [eth0, eth1], mode: active-backup, miimon: 100}
+            vlans: [{vlanId: 87, mtu: 9000}]
 Passing:
-    mtu: 9000
-    vlans: [{vlanId: 87, mtu: 9000}]
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            mtu: 9000
+            bond: {interfaces: [eth0, eth1], mode: active-backup, miimon: 100}
+            vlans: [{vlanId: 87, mtu: 9000}]
 """
 
 from __future__ import annotations

@@ -4,9 +4,19 @@
 legacy Talos configs are not checked for it before apply.
 
 Failing:
-    vlans: [{vlanId: 5000}]
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: active-backup, miimon: 100}
+            vlans: [{vlanId: 5000}]
 Passing:
-    vlans: [{vlanId: 87}]
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: active-backup, miimon: 100}
+            vlans: [{vlanId: 87}]
 """
 
 from __future__ import annotations

@@ -6,9 +6,23 @@ alias patterns in 1.13; `DHCPv4Config.ignoreRoutes` in 1.14; `BondConfig.primary
 Older releases reject the unknown keys, so the whole config fails to load.
 
 Failing (for Talos 1.8):
-    deviceSelectors: [{permanentAddr: "3c:fd:fe:*", driver: ixgbe}]
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond:
+              mode: active-backup
+              miimon: 100
+              deviceSelectors: [{permanentAddr: "3c:fd:fe:*", driver: ixgbe}]
 Passing (for Talos 1.8):
-    deviceSelectors: [{hardwareAddr: "3c:fd:fe:*", driver: ixgbe}]
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond:
+              mode: active-backup
+              miimon: 100
+              deviceSelectors: [{hardwareAddr: "3c:fd:fe:*", driver: ixgbe}]
 """
 
 from __future__ import annotations

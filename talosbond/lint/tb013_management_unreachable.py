@@ -8,11 +8,21 @@ DHCP (or static addresses) to the bond when the management card is a member, and
 the management link otherwise.
 
 Failing:
+    apiVersion: v1alpha1
     kind: BondConfig
     name: bond0
     links: [bond0-m0, bond0-m1]
     bondMode: active-backup
-Passing: the same, plus
+    miimon: 100
+Passing:
+    apiVersion: v1alpha1
+    kind: BondConfig
+    name: bond0
+    links: [bond0-m0, bond0-m1]
+    bondMode: active-backup
+    miimon: 100
+    ---
+    apiVersion: v1alpha1
     kind: DHCPv4Config
     name: bond0
 """

@@ -4,9 +4,17 @@ Talos itself warns about this (since 1.12.3): without MII monitoring and delays 
 taken out and put back cleanly, and the bond may never recover (siderolabs/talos#10752).
 
 Failing:
-    bond: {mode: 802.3ad, miimon: 100}
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: 802.3ad}
 Passing:
-    bond: {mode: 802.3ad, miimon: 100, updelay: 200, downdelay: 200}
+    machine:
+      network:
+        interfaces:
+          - interface: bond0
+            bond: {interfaces: [eth0, eth1], mode: 802.3ad, miimon: 100, updelay: 200, downdelay: 200}
 """
 
 from __future__ import annotations

@@ -4,9 +4,15 @@ Bonding rewrites members' current MAC to the bond's, so an alias on `hardware_ad
 (and is skipped) or none once the bond forms. Select on `mac(link.permanent_addr)`.
 
 Failing:
+    apiVersion: v1alpha1
+    kind: LinkAliasConfig
+    name: bond0-m0
     selector:
       match: mac(link.hardware_addr) == "10:e7:c6:16:2a:01"
 Passing:
+    apiVersion: v1alpha1
+    kind: LinkAliasConfig
+    name: bond0-m0
     selector:
       match: mac(link.permanent_addr) == "10:e7:c6:16:2a:01"
 """

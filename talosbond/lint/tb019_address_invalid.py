@@ -4,8 +4,8 @@ Legacy `addresses`, `cidr` and VLAN addresses must be an IP or an IP with a pref
 `network` in CIDR form and/or a `gateway`, and `gateway`/`source` must be IPs; a VIP must be an IP. In
 multi-document configs (`BondConfig`, `VLANConfig`, `LinkConfig`) every address must carry its prefix
 length (`10.0.0.5/24`) and may not be the unspecified address, and route destinations must be prefixes.
-Talos refuses the whole config, so none of it, the bond included, is applied. Talos accepts a legacy address
-without a prefix but makes it a host address (/32, a warning here), and on a VLAN it never assigns it.
+Talos refuses the whole config, so none of it, the bond included, is applied. A VLAN address without a prefix
+Talos accepts, and never assigns (on the interface itself it becomes a host address: TB032).
 
 Failing:
     machine:
@@ -55,21 +55,14 @@ def _legacy_routes(ctx: LintContext, label: str, routes: Any, path: str) -> Iter
                                   path=where)
 
 
-def _no_prefix(ctx: LintContext, label: str, address: Any, vlan: bool, path: str) -> Problem:
-    if vlan:  # Talos parses VLAN addresses as prefixes only, and skips the rest with a log line
-        return ctx.problem(f"{label}: address {address!r} has no /prefix: Talos accepts the config but never "
-                           "assigns it to the VLAN", path=path)
-    return ctx.problem(f"{label}: address {address!r} has no /prefix: Talos assigns it as a host address "
-                       "(/32 or /128), so no subnet is on-link; write e.g. 10.0.0.5/24", path=path, level="warning")
-
-
 def _legacy(ctx: LintContext, label: str, item: dict[str, Any], path: str, vlan: bool = False) -> Iterator[Problem]:
     for i, address in enumerate(as_list(item.get("addresses"))):
         if not ip_or_cidr(address):
             yield ctx.problem(f"{label}: address {address!r} is not an IP address or CIDR; {_REFUSED}",
                               path=f"{path}.addresses[{i}]")
-        elif "/" not in str(address):
-            yield _no_prefix(ctx, label, address, vlan, f"{path}.addresses[{i}]")
+        elif vlan and "/" not in str(address):  # Talos parses VLAN addresses as prefixes only, skips the rest
+            yield ctx.problem(f"{label}: address {address!r} has no /prefix: Talos accepts the config but never "
+                              "assigns it to the VLAN", path=f"{path}.addresses[{i}]")
     if item.get("cidr") and not ip_or_cidr(item["cidr"]):
         yield ctx.problem(f"{label}: cidr {item['cidr']!r} is not an IP address or CIDR; {_REFUSED}", path=path)
     vip = item.get("vip")

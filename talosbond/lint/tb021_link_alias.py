@@ -4,9 +4,9 @@ environment.
 
 Talos compiles the expression with one variable, `link` (a `LinkStatusSpec`: snake_case fields, MACs
 as bytes) and two functions, `glob(pattern, string)` and `mac(bytes)`; it must give a boolean. A syntax
-error, a field that does not exist (`link.kernel_driver`) or an expression of another type
-(`link.driver`) makes Talos refuse the whole config ("link selector is invalid"), so no alias, bond or
-VLAN in it is applied.
+error, a field that does not exist (`link.kernel_driver`), a result of another type (`link.driver`) or
+operands of the wrong type (`link.mtu > 1500` compares a uint with an int: write `1500u`) makes Talos
+refuse the whole config ("link selector is invalid"), so no alias, bond or VLAN in it is applied.
 
 Failing:
     apiVersion: v1alpha1
@@ -35,19 +35,22 @@ NAME = "link-alias-config"
 LEVEL = "error"
 
 _REFUSED = "Talos refuses the whole config"
-# Evaluating on a sample link finds what Talos's type checker finds with its typed `link`: talosbond's
-# environment types `link` as a map of dyn, so a non-boolean result shows only when evaluated.
+# Talos type-checks with `link` typed as the LinkStatusSpec message (`cel.type_error`); for the fields
+# talosbond's .proto lacks, evaluating on a sample link still shows a result that is not a boolean.
 _SAMPLE = Link(name="eth0", type="ether", driver="e1000e", hardware_addr="00:00:00:00:00:01",
                permanent_addr="00:00:00:00:00:01", bus_path="0000:00:1f.6", pci_id="8086:15BB")
 
 
 def _cel_problem(expression: str) -> str:
-    from talosbond.cel import CelError, compile_selector
+    from talosbond.cel import CelError, compile_selector, type_error
 
     try:
         compiled = compile_selector(expression)
     except CelError as exc:
         return exc.message + (f" ({exc.hint})" if exc.hint else "")
+    why = type_error(expression)
+    if why:
+        return f"selector {expression!r}: {why}"
     try:
         result: Any = compiled.program.eval(data={"link": _link_map()}).value()
     except RuntimeError as exc:

@@ -1,5 +1,4 @@
-"""An MTU the kernel refuses: below 68 (the IPv4 minimum) or above 65535; below 1280 (IPv6's minimum), a
-warning.
+"""An MTU the kernel refuses: below 68 (the IPv4 minimum) or above 65535 (below 1280: TB033).
 
 Talos's validation does not check MTUs; the link controller then fails to set it, retrying forever
 with an error in the log, and the link keeps its old MTU (or, for a bond, fails to come up with its
@@ -44,10 +43,6 @@ def _finding(ctx: LintContext, label: str, value: Any, path: str) -> Iterator[Pr
     if mtu is None or not 68 <= mtu <= 65535:
         yield ctx.problem(f"{label}: mtu {value!r} is outside 68-65535: the kernel refuses it and Talos retries "
                           "setting it forever (jumbo frames are 9000)", path=path)
-    elif mtu < 1280:
-        yield ctx.problem(f"{label}: mtu {mtu} is below 1280: the kernel turns IPv6 off on the link and every "
-                          "IPv4 packet over a few dozen bytes fragments (did you mean 1500 or 9000?)", path=path,
-                          level="warning")
 
 
 def check(ctx: LintContext) -> Iterator[Problem]:

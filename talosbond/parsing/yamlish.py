@@ -85,6 +85,8 @@ def _fast(lines: list[str]) -> Any:
         if content[0] == "\t":
             raise _Unsupported
         content = content.rstrip()
+        if not content:  # only characters str.rstrip() counts as blanks (\x1c-\x1f): leave them to ruamel
+            raise _Unsupported
         if pending is not None:
             p_indent, p_parent, p_key = pending
             pending = None

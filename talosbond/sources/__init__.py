@@ -27,6 +27,7 @@ class Connection:
     from_dir: str | None = None
     timeout: float = 30.0
     want_bonding: bool = False  # also read /proc/net/bonding/<bond> for each bond link
+    want_log: bool = False  # also read the controller-runtime log (talosctl source; verify traces Talos's errors)
     extra: dict[str, str] = field(default_factory=dict)
     # Sources that decode records themselves (the API) also render them as talosctl text for RawNode's text
     # fields; only `discover --save` needs that, and skipping it saves ~10% of a large fleet's fetch.

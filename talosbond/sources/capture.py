@@ -16,7 +16,9 @@ _OPTIONAL = {
     "addresses": "addresses.yaml",
     "routes": "routes.yaml",
     "machineconfig": "machineconfig.yaml",
+    "controller_log": "logs/controller-runtime.log",
 }
+LATER = ".later"  # bonding/bond0.later.txt: the second read of bonding/bond0.txt
 _NODE_LINE = re.compile(r'^node:[ \t]*"?([^"\s]*)"?[ \t]*$', re.MULTILINE)
 _JSON_NODE = re.compile(r'"node":\s*"([^"]*)"')
 
@@ -49,11 +51,15 @@ def read_node_dir(folder: Path) -> RawNode:
     version_path = folder / "version.txt"
     version = _read(version_path).strip() if version_path.is_file() else ""
     bonding: dict[str, str] = {}
+    later: dict[str, str] = {}
     bond_dir = folder / "bonding"
     if bond_dir.is_dir():
         for path in sorted(bond_dir.glob("*.txt")):
-            bonding[path.stem] = _read(path)
             origins[f"bonding/{path.stem}"] = str(path)
+            if path.stem.endswith(LATER):
+                later[path.stem.removesuffix(LATER)] = _read(path)
+            else:
+                bonding[path.stem] = _read(path)
     return RawNode(
         node=_node_name(links, folder),
         links=links,
@@ -65,6 +71,8 @@ def read_node_dir(folder: Path) -> RawNode:
         machineconfig=texts["machineconfig"],
         origins=origins,
         via="capture",
+        bonding_later=later,
+        controller_log=texts["controller_log"],
     )
 
 
@@ -170,6 +178,8 @@ def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
             files[name] = getattr(raw, key)
         for bond, text in raw.bonding.items():
             files[f"bonding/{bond}.txt"] = text
+        for bond, text in raw.bonding_later.items():
+            files[f"bonding/{bond}{LATER}.txt"] = text
         try:
             for name, content in files.items():
                 if content is not None:

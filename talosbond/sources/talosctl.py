@@ -89,9 +89,13 @@ def fetch_node(conn: Connection, node: str) -> RawNode:
             bonding[bond] = run_talosctl(conn, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False)
             origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
     origins.update({"addresses": f"{node}: talosctl get addresses", "routes": f"{node}: talosctl get routes"})
+    log = None
+    if conn.want_log and not conn.insecure:  # maintenance mode serves no logs
+        log = _optional(conn, node, ["logs", "controller-runtime"])
+        origins["controller_log"] = f"{node}: talosctl logs controller-runtime"
     return RawNode(
         node=node, links=links, netdev=netdev, version=version, addresses=addresses, routes=routes,
-        bonding=bonding, origins=origins, via="talosctl",
+        bonding=bonding, origins=origins, via="talosctl", controller_log=log,
     )
 
 
