@@ -103,7 +103,7 @@ def bench_fleet(work: Path, repeat: int, log: Any) -> dict[str, Any]:
                                               client=pki.issue(server=False, org="os:admin"),
                                               endpoints=[srv.endpoint])
         # As `talosbond discover` without --save asks for it: decoded records, no re-rendered text.
-        conn = Connection(nodes=tuple(names), talosconfig=str(config), source="api", raw_text=False)
+        conn = Connection(nodes=tuple(names), talosconfig=str(config), source="api")
         runs = []
         for _ in range(repeat):
             cpu0, calls0 = srv.cpu()
@@ -117,8 +117,7 @@ def bench_fleet(work: Path, repeat: int, log: Any) -> dict[str, Any]:
             del found
         best = min(runs, key=lambda r: r["seconds"])
 
-        sequential_conn = Connection(nodes=tuple(names[:SEQUENTIAL_NODES]), talosconfig=str(config), source="api",
-                                     raw_text=False)
+        sequential_conn = Connection(nodes=tuple(names[:SEQUENTIAL_NODES]), talosconfig=str(config), source="api")
         saved = api.MAX_STREAMS, api.MAX_NODES
         api.MAX_STREAMS, api.MAX_NODES = 1, 1  # one call in flight at any time
         try:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from talosbond import features
 from talosbond.errors import UsageError
 from talosbond.model import Node
 from talosbond.plan import MAX_IFNAME, check_name, parse_version, parse_vlan
@@ -110,8 +111,9 @@ def file_name(text: str) -> str:
 
 def version(text: str) -> str:
     target = parse_version(text.strip())
-    if target < (1, 4):
-        raise UsageError(f"Talos {text.strip()} has no bond device selectors (they arrived in 1.4)")
+    if not features.has(features.BOND_SELECTORS, target):
+        raise UsageError(f"Talos {text.strip()} has no bond device selectors (they arrived in "
+                         f"{features.BOND_SELECTORS.since_text()})")
     return text.strip()
 
 

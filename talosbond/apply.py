@@ -10,12 +10,11 @@ Per node (kubernetes-nmstate's probe model, on Talos's try mode):
    would append the patch's lists a second time). Otherwise: do not commit, wait for the rollback,
    confirm the node answers with its old config, and report what failed.
 
-No I/O here: the talosctl calls live behind `Ops` (`sources/apply.py`), time behind `Clock`.
+No I/O here: the talosctl calls live behind `Ops` (`sources/talosctl_apply.py`), time behind `Clock`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import re
 from collections.abc import Callable, Sequence
@@ -24,10 +23,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from talosbond.clock import Clock
+from talosbond.config import ConfigView
 from talosbond.errors import ParseError, SourceError, UsageError
+from talosbond.features import Release, release_or_newest
 from talosbond.health import Expected
 from talosbond.model import BondStatus, Node
-from talosbond.simulate import NodeProof
 from talosbond.verify import BondHealth, expected_from_config, member_links_of, verify_bond
 
 REQUIRED_PASSES = 2  # consecutive all-pass probes before committing: a link that just came up may flap
@@ -36,14 +36,14 @@ _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6,
 
 
 class Ops(Protocol):
-    """The outside world as `apply` sees it (implemented by `sources.apply.TalosctlOps`)."""
+    """The outside world as `apply` sees it (implemented by `sources.talosctl_apply.TalosctlOps`)."""
 
     def read_config(self, node: str) -> tuple[str, str]: ...
     def merge(self, node: str, current: str, patch: Path) -> tuple[str, Path]: ...
     def apply(self, node: str, path: Path, mode: str, try_timeout: float | None = None) -> str: ...
     def api_error(self, node: str) -> str | None: ...
     def active_config(self, node: str) -> str: ...
-    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[str, dict[str, str], dict[str, str]]: ...
+    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[Node, dict[str, str]]: ...
     def probe(self, address: str, timeout: float = 3.0) -> str | None: ...
 
 
@@ -99,6 +99,7 @@ class NodePlan:
     unchanged: bool = False
     refusals: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    current_view: ConfigView | None = None  # `current` read (None: it does not parse)
 
     @property
     def name(self) -> str:
@@ -186,12 +187,11 @@ def _contains(have: Any, want: Any) -> bool:
     return bool(have == want)
 
 
-def patch_contained(current: str, patch_text: str) -> bool:
-    """True when every document of the patch is already in the config (the patch was applied before):
-    merging it again would only append its lists a second time."""
+def patch_contained(current: str, want: Sequence[Any]) -> bool:
+    """True when every document of the patch (`want`) is already in the config (the patch was applied
+    before): merging it again would only append its lists a second time."""
     have = _documents(current, "current")
-    want = _documents(patch_text, "patch")
-    if have is None or want is None:
+    if have is None:
         return False
     for doc in want:
         kind = doc.get("kind")
@@ -204,11 +204,8 @@ def patch_contained(current: str, patch_text: str) -> bool:
     return True
 
 
-def _duplicates(text: str, bonds: Sequence[str]) -> list[str]:
+def _duplicates(view: ConfigView, bonds: Sequence[str]) -> list[str]:
     """Lists the merge doubled: what running `patch mc` twice does, and what Talos would then apply."""
-    from talosbond.config import read_config
-
-    view = read_config(text, "merged config")
     out: list[str] = []
     seen_names = [b.name for b in view.legacy_bonds if b.name in bonds]
     out += [f"{n}: two interface entries" for n in sorted({n for n in seen_names if seen_names.count(n) > 1})]
@@ -229,68 +226,66 @@ def _duplicates(text: str, bonds: Sequence[str]) -> list[str]:
     return out
 
 
-def patch_bonds(patch_text: str, filename: str) -> list[str]:
+def patch_bonds(view: ConfigView) -> list[str]:
     """The bonds a patch defines (legacy interfaces with `bond:` and BondConfig documents)."""
-    from talosbond.config import read_config
-
-    view = read_config(patch_text, filename)
     names = [b.name for b in view.legacy_bonds] + [b.name for b in view.bonds]
     return list(dict.fromkeys(n for n in names if n))
 
 
-def prepare(
-    ops: Ops, node: Node, patch: Path, patch_text: str, version: tuple[int, int]
-) -> NodePlan:
-    """Read and merge (nothing changes on the node); decide what to expect and whether to refuse."""
+def _view(text: str, filename: str) -> tuple[ConfigView | None, ParseError | None]:
+    """A config read once, or why it cannot be."""
     from talosbond.config import read_config
+
+    try:
+        return read_config(text, filename), None
+    except ParseError as exc:
+        return None, exc
+
+
+def prepare(ops: Ops, node: Node, patch: Path, patch_view: ConfigView, version: Release) -> NodePlan:
+    """Read and merge (nothing changes on the node); decide what to expect and whether to refuse."""
     from talosbond.simulate import prove
 
     current, how = ops.read_config(node.name)
     merged, merged_path = ops.merge(node.name, current, patch)
-    bonds = patch_bonds(patch_text, str(patch))
-    refusals: list[str] = []
+    bonds = patch_bonds(patch_view)
     notes: list[str] = []
     if how != "active":
         notes.append("the active config could not be read (get machineconfig); using the one saved on disk, "
                      "so a rollback can only be confirmed by the API answering")
-    unchanged = same_config(current, merged) or patch_contained(current, patch_text)
+    unchanged = same_config(current, merged) or patch_contained(current, list(patch_view.documents))
     if unchanged:
         merged = current  # nothing will be applied; verify against what runs
-    try:
-        refusals += [f"merging again would double a list: {d}" for d in _duplicates(merged, bonds)]
-    except ParseError as exc:
-        refusals.append(f"the merged config does not parse: {exc.message}")
+    current_view, _ = _view(current, f"{node.name} machine config")
+    view, error = _view(merged, "merged config")
+    refusals = [f"the merged config does not parse: {error.message}"] if error is not None else []
     expected: dict[str, Expected] = {}
-    proofs: dict[str, NodeProof] = {}
-    with contextlib.suppress(ParseError):  # the refusal above already says so
-        proofs = {p.bond: p for p in prove(read_config(merged, "merged config"), node, version)}
-    for bond in bonds:
-        proof = proofs.get(bond)
-        if proof is not None:
-            refusals += [f"{bond}: {problem}" for problem in proof.problems()]
-        try:
-            found = expected_from_config(merged, "merged config", "the patch", bond, node, version)
-        except ParseError as exc:
-            refusals.append(f"{bond}: {exc.message}")
-            continue
-        if found is None:
-            refusals.append(f"{bond}: not in the merged config")
-            continue
-        if not found.members:
-            refusals.append(f"{bond}: the patch selects no network card on {node.name}")
-        expected[bond] = found
+    if view is not None:
+        refusals += [f"merging again would double a list: {d}" for d in _duplicates(view, bonds)]
+        proofs = {p.bond: p for p in prove(view, node, version)}
+        for bond in bonds:
+            proof = proofs.get(bond)
+            if proof is not None:
+                refusals += [f"{bond}: {problem}" for problem in proof.problems()]
+            found = expected_from_config(view, "the patch", bond, node, version)
+            if found is None:
+                refusals.append(f"{bond}: not in the merged config")
+                continue
+            if not found.members:
+                refusals.append(f"{bond}: the patch selects no network card on {node.name}")
+            expected[bond] = found
     if not bonds:
         notes.append("the patch defines no bond: only the Talos API (and --probe-address) are probed")
     if unchanged and refusals:  # nothing will be applied: what is wrong is in the node's config already
         notes += [f"in the node's config (not applied by talosbond): {r}" for r in dict.fromkeys(refusals)]
         refusals = []
     return NodePlan(node, current, how, merged, merged_path, config_diff(current, merged, node.name), expected,
-                    unchanged, tuple(dict.fromkeys(refusals)), tuple(notes))
+                    unchanged, tuple(dict.fromkeys(refusals)), tuple(notes), current_view)
 
 
 def plan_commands(plan: NodePlan, patch: str, timing: Timing) -> list[str]:
     """The talosctl commands `apply` runs for one node, for the plan and `--dry-run`."""
-    from talosbond.sources.apply import go_duration
+    from talosbond.sources.talosctl_apply import go_duration
 
     n = plan.name
     merged = str(plan.merged_path)
@@ -310,9 +305,6 @@ def probe(
     ops: Ops, plan: NodePlan, previous: dict[str, BondStatus], probe_address: str | None
 ) -> tuple[list[str], list[BondHealth], dict[str, BondStatus]]:
     """One round of probes: failures (empty = all pass), each bond's health, the statuses read."""
-    from talosbond.parsing.bonding import parse_bonding
-    from talosbond.parsing.links import parse_links
-
     name = plan.name
     error = ops.api_error(name)
     if error:
@@ -321,20 +313,16 @@ def probe(
     healths: list[BondHealth] = []
     statuses: dict[str, BondStatus] = {}
     try:
-        links_text, texts, errors = ops.read_state(name, list(plan.expected))
-        per_node = parse_links(links_text, f"{name}: talosctl get links")
-        links = next(iter(per_node.values()))
+        now, errors = ops.read_state(name, list(plan.expected))
     except (SourceError, ParseError) as exc:
         return [f"cannot read the links: {exc.message}"], [], {}
-    now = Node(name=name, links=tuple(links), talos_version=plan.node.talos_version, bonding=texts)
     for bond, expected in plan.expected.items():
-        if bond not in texts:
+        status = now.bonds.get(bond)
+        if status is None:
             failures.append(f"{bond} does not exist ({errors.get(bond, 'not read')})")
             continue
-        try:
-            status = parse_bonding(texts[bond], bond, f"{name}: /proc/net/bonding/{bond}")
-        except ParseError as exc:
-            failures.append(f"{bond}: {exc.message}")
+        if isinstance(status, ParseError):
+            failures.append(f"{bond}: {status.message}")
             continue
         link = now.link(bond)
         health = verify_bond(name, status, link, member_links_of(now, link), expected, previous.get(bond))
@@ -504,20 +492,11 @@ class ApplyRequest:
 
     file: str
     patch_text: str
+    patch_view: ConfigView  # `patch_text`, read once
     timing: Timing
     probe_address: str | None = None
     dry_run: bool = False
     yes: bool = False
-
-
-def _version(node: Node) -> tuple[int, int]:
-    from talosbond.parsing.version import version_tuple
-    from talosbond.plan import NEWEST
-
-    try:
-        return version_tuple(node.talos_version) if node.talos_version else NEWEST
-    except ValueError:
-        return NEWEST
 
 
 def _refused(request: ApplyRequest, plans: Sequence[NodePlan], ui: ApplyUI) -> bool:
@@ -525,12 +504,11 @@ def _refused(request: ApplyRequest, plans: Sequence[NodePlan], ui: ApplyUI) -> b
     from dataclasses import replace
 
     from talosbond.lint import lint_text
-    from talosbond.parsing.version import version_tuple
 
-    versions = {p.node.talos_version for p in plans if p.node.talos_version}
-    lint_version = version_tuple(versions.pop()) if len(versions) == 1 else None
-    with_configs = [replace(p.node, machineconfig=p.current) for p in plans]
-    problems = lint_text(request.patch_text, request.file, with_configs, lint_version)
+    known = {p.node.version.minor_tuple for p in plans if p.node.version is not None}
+    lint_version = known.pop() if len(known) == 1 else None
+    with_configs = [replace(p.node, config=p.current_view) for p in plans]
+    problems = lint_text(request.patch_text, request.file, with_configs, lint_version, view=request.patch_view)
     commands = {p.name: plan_commands(p, request.file, request.timing) for p in plans}
     ui.plan(plans, commands, request.timing.timeout, request.probe_address)
     ui.problems(problems)
@@ -548,7 +526,9 @@ def _refused(request: ApplyRequest, plans: Sequence[NodePlan], ui: ApplyUI) -> b
 def apply_patch(request: ApplyRequest, nodes: Sequence[Node], ops: Ops, clock: Clock, ui: ApplyUI) -> int:
     """Plan every node, refuse or confirm, then try-probe-commit node by node, stopping at the first
     failure. Returns the exit code: 0 every node committed (or already had the patch), 1 otherwise."""
-    plans = [prepare(ops, node, Path(request.file), request.patch_text, _version(node)) for node in nodes]
+    # Only multi-document aliases depend on the release; a node that did not say is read as the newest.
+    plans = [prepare(ops, node, Path(request.file), request.patch_view, release_or_newest(node.version))
+             for node in nodes]
     if _refused(request, plans, ui):
         return 1
     if request.dry_run:

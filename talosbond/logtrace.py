@@ -19,7 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from talosbond import features
 from talosbond.config import ConfigView, LegacyBond
+from talosbond.features import NEWEST
 from talosbond.model import Link, Node, Selector
 from talosbond.parsing.talos_log import ControllerLog, LogEntry
 
@@ -55,7 +57,7 @@ class TraceContext:
 
     node: Node | None = None
     view: ConfigView | None = None
-    version: tuple[int, int] = (1, 14)
+    version: tuple[int, int] = NEWEST
     source: str = "the machine config"
 
 
@@ -220,7 +222,7 @@ def _alias_several(t: _Tracer, entry: LogEntry) -> None:
             choices.append(f'`mac(link.permanent_addr) == "{link.permanent_addr}"` ({name})')
     fix = (f"narrow LinkAliasConfig {alias}'s selector to one card, e.g. " + " or ".join(choices) if choices else
            f"narrow LinkAliasConfig {alias}'s selector to exactly one card (add `mac(link.permanent_addr) == ...`)")
-    if t.ctx.version >= (1, 13):
+    if features.has(features.ALIAS_PATTERNS, t.ctx.version):
         fix += f"; or, to cover them all, name it with a pattern (`{alias}%d`) and list each alias in the bond"
     t.add(entry, "TB119", alias,
           f"LinkAliasConfig {alias}{where}: its selector `{selector}` matched {links or 'several links'}, and a fixed "

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from talosbond.config import ConfigView
+    from talosbond.errors import ParseError
+    from talosbond.parsing.talos_log import ControllerLog
 
 # Talos (and the kernel, as a u32) report an unknown speed as SPEED_UNKNOWN = 0xffffffff.
 SPEED_UNKNOWN = 4294967295
@@ -60,11 +65,6 @@ class Link:
     def is_bond_member(self) -> bool:
         return self.slave_kind == "bond"
 
-    @property
-    def port_label(self) -> str:
-        """Talos prints Fibre as an empty string (an enum rendering quirk)."""
-        return "Fibre" if self.port == "" and self.physical else self.port
-
 
 @dataclass(frozen=True)
 class Counters:
@@ -102,18 +102,47 @@ class Route:
     gateway: str
 
 
+@dataclass(frozen=True, order=True)
+class TalosVersion:
+    """A Talos release as a node or the user names it. `patch` is None when only X.Y was given; `tag` is the
+    text it was read from (`v1.11.3`, `1.12`), kept for messages and `discover`'s output."""
+
+    major: int
+    minor: int
+    patch: int | None = None
+    tag: str = field(default="", compare=False)
+
+    @property
+    def minor_tuple(self) -> tuple[int, int]:
+        """(major, minor): what selects a config format and a feature set."""
+        return self.major, self.minor
+
+    def __str__(self) -> str:
+        return self.tag or f"{self.major}.{self.minor}" + (f".{self.patch}" if self.patch is not None else "")
+
+
 @dataclass(frozen=True)
 class Node:
-    """Everything discovered about one node."""
+    """Everything discovered about one node, parsed once (`parsing.build_node`).
+
+    `bonds` holds each /proc/net/bonding/<bond> that was read, parsed, or the `ParseError` saying why it did
+    not parse (one bad file must not hide the node); `bonds_later` a second read of them, some seconds
+    later (a capture written by `discover --save --interval`). `config` is the node's machine config when
+    the source has it; `config_error` says why it did not parse. `log` is its controller-runtime log when
+    read (or why it did not parse).
+    """
 
     name: str
     links: tuple[Link, ...]
     counters: dict[str, Counters] = field(default_factory=dict, compare=False, hash=False)
-    talos_version: str = ""
+    version: TalosVersion | None = None
     addresses: tuple[Address, ...] = ()
     routes: tuple[Route, ...] = ()
-    bonding: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
-    machineconfig: str = ""
+    bonds: dict[str, BondStatus | ParseError] = field(default_factory=dict, compare=False, hash=False)
+    config: ConfigView | None = field(default=None, compare=False, hash=False)
+    config_error: ParseError | None = field(default=None, compare=False, hash=False)
+    bonds_later: dict[str, BondStatus | ParseError] = field(default_factory=dict, compare=False, hash=False)
+    log: ControllerLog | ParseError | None = field(default=None, compare=False, hash=False)
 
     def link(self, name: str) -> Link | None:
         for link in self.links:
@@ -201,10 +230,13 @@ class Problem:
 
 @dataclass(frozen=True)
 class RawNode:
-    """What a source fetched for one node, as text, before parsing.
+    """What a source read for one node, before parsing: the texts as read, or the API's protobuf resources.
 
-    `origins` names where each text came from (a file path, or the talosctl command) so that a parse
-    error can say where the bad line is.
+    `version` is the text that names the Talos release (a tag from version.txt or the API, or the whole
+    `talosctl version` output). `resources` holds, per kind (`links`, `addresses`, `routes`), the API's COSI
+    resources (`resource_pb2.Resource`) that `parsing.protobuf` decodes; the matching text field is then
+    empty until `--save` renders it. `origins` names where each text came from (a file path, or the talosctl
+    command) so that a parse error can say where the bad line is.
     """
 
     node: str
@@ -217,11 +249,7 @@ class RawNode:
     machineconfig: str | None = None
     origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     via: str = ""  # which source produced it: capture, talosctl, api
-    # Records a source already decoded (the API's protobuf specs); when set, the matching text is kept for
-    # --save and error messages but is not parsed again.
-    parsed_links: tuple[Link, ...] | None = field(default=None, compare=False, hash=False)
-    parsed_addresses: tuple[Address, ...] | None = field(default=None, compare=False, hash=False)
-    parsed_routes: tuple[Route, ...] | None = field(default=None, compare=False, hash=False)
+    resources: dict[str, tuple[Any, ...]] = field(default_factory=dict, compare=False, hash=False)
     # A second read of /proc/net/bonding/<bond>, taken some seconds after `bonding` (`discover --save
     # --interval`): verify judges the counters' change, as `verify --interval` does live.
     bonding_later: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
@@ -231,7 +259,7 @@ class RawNode:
         return self.origins.get(what, f"{self.node} {what}")
 
 
-# --- bond health (issue 5): /proc/net/bonding/<bond> as the kernel reports it ---
+# --- bond health: /proc/net/bonding/<bond> as the kernel reports it ---
 
 
 @dataclass(frozen=True)

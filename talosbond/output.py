@@ -79,7 +79,7 @@ def discover_document(
             links.append(entry)
         nodes.append({
             "node": ranking.node.name,
-            "talos_version": ranking.node.talos_version or None,
+            "talos_version": str(ranking.node.version) if ranking.node.version is not None else None,
             "links": links,
             "management": list(ranking.management),
             "bondable_groups": [list(g) for g in ranking.groups],
@@ -222,7 +222,7 @@ def _print_cards(ranking: Ranking, selectors: dict[tuple[str, str], str] | None,
     node = ranking.node
     rows = [_card_fields(ranked) for ranked in ranking.physical]
     columns = columns_that_fit(rows, _CARD_COLUMNS, _OPTIONAL_COLUMNS, console.width)
-    version = f"  Talos {escape(node.talos_version)}" if node.talos_version else ""
+    version = f"  Talos {escape(str(node.version))}" if node.version is not None else ""
     table = plain_table(f"[bold]{escape(node.name)}[/bold]{version}", columns, right=("#", "rx", "tx"))
     styles = {"up": "[green]up[/green]", "down": "[red]down[/red]", "management": "[yellow]management[/yellow]"}
     for row in rows:

@@ -102,14 +102,14 @@ def run_patch(
     request: PatchRequest, rankings: Sequence[Ranking], nodes: Sequence[Node], policy: PolicyBond | None = None
 ) -> PatchResult:
     """Plan, render, prove, validate and lint; the text in `request.fmt`. Raises `UsageError` on bad choices."""
-    from talosbond.lint import lint_text
+    from talosbond.lint import lint_view
     from talosbond.render import render_patch
     from talosbond.yamlout import dump_yaml
 
     plan = make_plan(rankings, talos_version=request.talos_version, fmt=_plan_format(request.fmt),
                      **plan_arguments(request, policy))
     patch = render_patch(plan, nodes, per_member=request.fmt == "talhelper")
-    problems = tuple(lint_text(patch.text, "<patch>", nodes, plan.version))
+    problems = tuple(lint_view(patch.view, nodes, plan.version))
     notes = [*(policy.notes if policy else ()), *plan.notes,
              f"selectors: {patch.strategy}, proven on {len(nodes)} node(s), before and after the bond forms"]
     text = patch.text

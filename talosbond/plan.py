@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from talosbond.errors import UsageError
+from talosbond import features
+from talosbond.errors import ParseError, UsageError
+from talosbond.features import Release, release_text
 from talosbond.model import Link, Node
 from talosbond.ranking import Ranking
 
@@ -19,8 +21,6 @@ HASH_POLICIES = ("layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4")
 LACP_RATES = ("slow", "fast")
 PRIMARY_MODES = ("active-backup", "balance-tlb", "balance-alb")
 HASH_MODES = ("balance-xor", "802.3ad", "balance-tlb")
-NEWEST = (1, 14)
-OLDEST_SELECTORS = (1, 4)
 MAX_IFNAME = 15
 DEFAULT_MTU = 1500
 
@@ -59,7 +59,7 @@ class BondPlan:
     bond: str
     mode: str
     members: dict[str, tuple[str, ...]]
-    version: tuple[int, int]
+    version: Release
     format: str  # v1alpha1 | multidoc
     miimon: int | None = None
     updelay: int | None = None
@@ -96,64 +96,53 @@ class BondPlan:
         return out
 
 
-def parse_version(text: str) -> tuple[int, int]:
-    """`1.11`, `v1.11.3` -> (1, 11); anything else is a `UsageError`."""
-    from talosbond.parsing.version import version_tuple
+def parse_version(text: str) -> Release:
+    """`--talos-version`: `1.11`, `v1.11.3` -> (1, 11); anything else is a `UsageError`."""
+    from talosbond.parsing.version import parse_tag
 
     try:
-        return version_tuple(text)
-    except ValueError:
+        return parse_tag(text, "--talos-version").minor_tuple
+    except ParseError:
         raise UsageError(f"--talos-version {text!r} is not a Talos version", "write it like 1.11 or v1.12.2") from None
 
 
-def node_version(nodes: Sequence[Node]) -> tuple[int, int] | None:
-    """The Talos version the nodes report (they must agree); None when none reports one."""
-    from talosbond.parsing.version import version_tuple
-
-    found: dict[str, tuple[int, int]] = {}
-    for node in nodes:
-        if not node.talos_version:
-            continue
-        try:
-            found[node.name] = version_tuple(node.talos_version)
-        except ValueError:
-            raise UsageError(f"{node.name}: its Talos version {node.talos_version!r} (version.txt, or `talosctl "
-                             "version`) is not a Talos version", "fix version.txt, e.g. v1.11.3") from None
-    if len(set(found.values())) > 1:
-        listing = ", ".join(f"{n} {version_text(v)}" for n, v in sorted(found.items()))
+def nodes_version(nodes: Sequence[Node]) -> Release | None:
+    """The release every node reports (None when none does); nodes on different releases are a `UsageError`."""
+    found = {node.name: node.version for node in nodes if node.version is not None}
+    releases = {version.minor_tuple for version in found.values()}
+    if len(releases) > 1:
+        listing = ", ".join(f"{n} {v}" for n, v in sorted(found.items()))
         raise UsageError(f"nodes run different Talos versions ({listing})", "pass --talos-version for the oldest")
-    return next(iter(found.values()), None)
+    return releases.pop() if releases else None
 
 
-def target_version(explicit: str | None, nodes: Sequence[Node]) -> tuple[tuple[int, int], str]:
-    """The Talos version to write for: --talos-version, else the nodes' (which must agree). A patch for a
-    guessed version could be one the node rejects, so an unknown version is refused."""
+def target_version(explicit: str | None, nodes: Sequence[Node]) -> tuple[Release, str]:
+    """The Talos release to write for, and why: --talos-version, else the nodes' (which must agree), else
+    the newest talosbond knows (`features.release_or_newest`), said in the reason; callers that must not
+    guess call `nodes_version` instead."""
     if explicit:
         return parse_version(explicit), "from --talos-version"
-    version = node_version(nodes)
-    if version is None:
-        unknown = ", ".join(node.name for node in nodes if not node.talos_version)
-        raise UsageError(f"the Talos version of {unknown} is not known (the capture has no version.txt)",
-                         "pass --talos-version X.Y, the version the node runs (`talosctl -n NODE version`)")
-    return version, "reported by the node"
+    found = nodes_version(nodes)
+    if found is not None:
+        return found, "reported by the node"
+    return features.release_or_newest(None), UNKNOWN_VERSION
 
 
-def choose_format(requested: str, version: tuple[int, int]) -> str:
+UNKNOWN_VERSION = "newest supported (no version known; pass --talos-version)"
+
+
+def choose_format(requested: str, version: Release) -> str:
     if requested == "auto":
-        return "multidoc" if version >= (1, 12) else "v1alpha1"
-    if requested == "multidoc" and version < (1, 12):
+        return features.default_format(version)
+    if requested == "multidoc" and not features.has(features.MULTIDOC_NETWORK, version):
         raise UsageError(
-            f"the multi-document network config needs Talos 1.12 or newer (target {version_text(version)})",
+            f"the multi-document network config needs Talos {features.MULTIDOC_NETWORK.since_text()} or newer "
+            f"(target {release_text(version)})",
             "use --format v1alpha1 or --format auto",
         )
     if requested not in ("v1alpha1", "multidoc"):
         raise UsageError(f"unknown --format {requested!r}", "choose auto, v1alpha1 or multidoc")
     return requested
-
-
-def version_text(version: tuple[int, int]) -> str:
-    """(1, 11) -> `1.11`."""
-    return f"{version[0]}.{version[1]}"
 
 
 def _find_port(node: Node, wanted: str) -> Link:
@@ -424,11 +413,16 @@ def make_plan(
     if not rankings:
         raise UsageError("no node to plan for")
     nodes = [r.node for r in rankings]
+    if not talos_version and nodes_version(nodes) is None:  # a patch for a guessed release may be refused
+        unknown = ", ".join(node.name for node in nodes if node.version is None)
+        raise UsageError(f"the Talos version of {unknown} is not known (the capture has no version.txt)",
+                         "pass --talos-version X.Y, the version the node runs (`talosctl -n NODE version`)")
     version, version_reason = target_version(talos_version, nodes)
-    if version < OLDEST_SELECTORS and not allow_names:
+    if not features.has(features.BOND_SELECTORS, version) and not allow_names:
         raise UsageError(
-            f"Talos {version_text(version)} has no bond device selectors (they arrived in 1.4)",
-            "upgrade Talos to 1.4 or later: bonding by interface name (bond.interfaces) breaks when names move",
+            f"Talos {release_text(version)} has no bond device selectors (they arrived in "
+            f"{features.BOND_SELECTORS.since_text()})",
+            "upgrade Talos: bonding by interface name (bond.interfaces) breaks when names move",
         )
     output_format = choose_format(fmt, version)
     check_name(bond, "bond name")
@@ -465,7 +459,7 @@ def make_plan(
             raise UsageError(f"a route through VLAN {route.vid}, which the bond does not have")
     keep_dhcp = _keep_dhcp(rankings, members, notes) if output_format == "multidoc" else ()
     extra = _format_options(options or {}, output_format, notes)
-    notes.insert(0, f"target Talos {version_text(version)} ({version_reason}), {output_format} format")
+    notes.insert(0, f"target Talos {release_text(version)} ({version_reason}), {output_format} format")
     warnings = addressing_warnings(members, checked, vlan_plans, gateway)
     return BondPlan(
         bond=bond, mode=mode, members=members, version=version, format=output_format,

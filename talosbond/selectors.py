@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from talosbond import features
 from talosbond.cel import quote
 from talosbond.config import AliasConfig, ConfigView, LegacyBond, MultidocBond
 from talosbond.errors import UsageError
+from talosbond.features import Release
 from talosbond.globs import common_prefix
 from talosbond.model import Link, Node, Selector
 from talosbond.plan import BondPlan
@@ -50,9 +52,9 @@ def _uniform(values: Sequence[str]) -> str | None:
     return values[0] if values and all(v == values[0] for v in values) and values[0] else None
 
 
-def _legacy_fields(version: tuple[int, int]) -> tuple[str, bool]:
+def _legacy_fields(version: Release) -> tuple[str, bool]:
     """Which MAC field and whether `physical` exist on this Talos version."""
-    return ("permanent_addr" if version >= (1, 9) else "hardware_addr"), version >= (1, 7)
+    return features.legacy_mac_key(version), features.has(features.PHYSICAL_SELECTOR, version)
 
 
 def _mac_of(link: Link, field: str) -> str:
@@ -167,7 +169,7 @@ def multidoc_candidates(plan: BondPlan, nodes: Sequence[Node]) -> list[AliasCand
         out.append(("driver + bus path per member", tuple(zip(names, exprs, strict=True)), names))
     flat = [link for links in members for link in links]
     driver = _uniform([link.driver for link in flat])
-    if plan.version >= (1, 13) and driver and same_shape:
+    if features.has(features.ALIAS_PATTERNS, plan.version) and driver and same_shape:
         pattern = f"{plan.bond}-m%d"
         buses = [link.bus_path for link in flat]
         prefix = common_prefix(buses)
@@ -191,8 +193,9 @@ def _multidoc_view(plan: BondPlan, aliases: tuple[tuple[str, str], ...], links: 
     return ConfigView("candidate", (), aliases=alias_configs, bonds=(bond,), kinds=vlan_docs)
 
 
-def _alias_order_ok(choice_links: tuple[str, ...], proofs: Sequence[NodeProof], plan: BondPlan) -> bool:
-    """Pattern aliases number cards by MAC: the resolved order must still be the planned order's set."""
+def _alias_members_ok(proofs: Sequence[NodeProof], plan: BondPlan) -> bool:
+    """Pattern aliases number cards by MAC, not by the planned order: the bond must still get exactly the
+    planned cards on every node."""
     return all(set(p.before.members) == set(plan.members[p.node]) for p in proofs)
 
 
@@ -202,7 +205,7 @@ def derive_multidoc(plan: BondPlan, nodes: Sequence[Node]) -> AliasChoice:
     for strategy, aliases, links in multidoc_candidates(plan, nodes):
         view = _multidoc_view(plan, aliases, links)
         proofs = [p for node in nodes for p in prove(view, node, plan.version, {plan.bond: plan.members[node.name]})]
-        if all(p.ok for p in proofs) and _alias_order_ok(links, proofs, plan):
+        if all(p.ok for p in proofs) and _alias_members_ok(proofs, plan):
             return AliasChoice(aliases, links, strategy, tuple(proofs))
         failing = next((p for p in proofs if not p.ok), None)
         tried.append(f"{strategy}: {failing.node}: {failing.problems()[0]}" if failing else strategy)
@@ -212,19 +215,20 @@ def derive_multidoc(plan: BondPlan, nodes: Sequence[Node]) -> AliasChoice:
     )
 
 
-def suggest_for_cards(nodes: Sequence[Node], version: tuple[int, int] | None = None) -> dict[tuple[str, str], str]:
-    """For `discover`: per physical card, a selector that picks it alone on its node's Talos version."""
-    from talosbond.plan import NEWEST, parse_version
-
+def suggest_for_cards(
+    nodes: Sequence[Node], version: Release | None, unknown: Release
+) -> dict[tuple[str, str], str]:
+    """For `discover`: per physical card, a selector that picks it alone on the target release (`version`,
+    else the node's, else `unknown`: the caller's explicit choice for a node that did not say)."""
     out: dict[tuple[str, str], str] = {}
     for node in nodes:
-        target = version or (parse_version(node.talos_version) if node.talos_version else NEWEST)
+        target = version or (node.version.minor_tuple if node.version is not None else unknown)
         field, physical_ok = _legacy_fields(target)
         for link in node.physical_links:
             mac = _mac_of(link, field)
             if not link.driver:
                 out[(node.name, link.name)] = ""
-            elif target >= (1, 12):
+            elif features.has(features.MULTIDOC_NETWORK, target):
                 out[(node.name, link.name)] = by_mac(link)
             else:
                 key = "permanentAddr" if field == "permanent_addr" else "hardwareAddr"

@@ -161,7 +161,7 @@ def _differences(ranking: Ranking, key: frozenset[CardKey], cards: Sequence[Shap
     mine = _busiest(ranking)
     if busiest and mine and mine != busiest:
         out.append(f"busiest card is {mine}, not {busiest}")
-    node_version = ranking.node.talos_version
+    node_version = str(ranking.node.version) if ranking.node.version is not None else ""
     if version and node_version and node_version != version:
         out.append(f"runs Talos {node_version}, not {version}")
     return tuple(out)
@@ -188,7 +188,7 @@ def group_shapes(rankings: Sequence[Ranking]) -> tuple[Shape, ...]:
         typical = [m for m in members if hardware_key(m) == key]
         cards = _cards(key, typical)
         busiest = str(_majority(b for b in map(_busiest, typical) if b) or "")
-        version = str(_majority(m.node.talos_version for m in members if m.node.talos_version) or "")
+        version = str(_majority(str(m.node.version) for m in members if m.node.version is not None) or "")
         bondable = _majority(m.groups for m in typical)
         deviations = []
         for member in members:
@@ -285,7 +285,9 @@ def shapes_document(shapes: Sequence[Shape], selectors: dict[tuple[int, str], st
 def shape_selectors(shapes: Sequence[Shape], version: tuple[int, int] | None = None) -> dict[tuple[int, str], str]:
     """Per shape and card, a selector that picks that card on every node of the shape: by driver and bus
     path, which a shape shares (MACs differ per node). Written for the shape's Talos version (or `version`)."""
-    from talosbond.parsing.version import version_tuple
+    from talosbond import features
+    from talosbond.errors import ParseError
+    from talosbond.parsing.version import parse_tag
     from talosbond.selectors import by_bus
 
     out: dict[tuple[int, str], str] = {}
@@ -293,16 +295,17 @@ def shape_selectors(shapes: Sequence[Shape], version: tuple[int, int] | None = N
         target = version
         if target is None and shape.talos_version:
             try:
-                target = version_tuple(shape.talos_version)
-            except ValueError:
+                target = parse_tag(shape.talos_version).minor_tuple
+            except ParseError:
                 target = None
+        release = features.release_or_newest(target)  # a shape that did not say is shown for the newest
         for card in shape.cards:
             if not card.driver or not card.bus_path:
                 out[(shape.number, card.name)] = ""
-            elif target is None or target >= (1, 12):
+            elif features.has(features.MULTIDOC_NETWORK, release):
                 out[(shape.number, card.name)] = by_bus(_as_link(card))
             else:
-                extra = ", physical: true" if target >= (1, 7) else ""
+                extra = ", physical: true" if features.has(features.PHYSICAL_SELECTOR, release) else ""
                 out[(shape.number, card.name)] = f"driver: {card.driver}, busPath: {card.bus_path}{extra}"
     return out
 

@@ -19,8 +19,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from talosbond import features
 from talosbond.cel import CelError, compile_selector, mac_bytes
 from talosbond.config import AliasConfig, ConfigView, LegacyBond, MultidocBond
+from talosbond.features import Release
 from talosbond.globs import go_glob
 from talosbond.model import Link, Node, Selector
 
@@ -46,9 +48,9 @@ def legacy_selector_matches(selector: Selector, link: Link) -> bool:
     return bool(match)
 
 
-def legacy_vlan_name(parent: str, vid: int, version: tuple[int, int]) -> str:
+def legacy_vlan_name(parent: str, vid: int, version: Release) -> str:
     """The name Talos gives a legacy VLAN link (1.6+ shortens long parents to fit 15 bytes)."""
-    if version < (1, 6) or len(parent) <= 10:
+    if not features.has(features.SHORT_VLAN_NAMES, version) or len(parent) <= 10:
         return f"{parent}.{vid}"
     digest = hashlib.sha256(parent.encode()).hexdigest()[:6]
     return f"{parent[:4]}{digest}.{vid}"
@@ -177,11 +179,11 @@ def resolve_legacy(bond: LegacyBond, links: Sequence[Link], state: str) -> State
 
 
 def resolve_aliases(
-    aliases: Sequence[AliasConfig], links: Sequence[Link], version: tuple[int, int]
+    aliases: Sequence[AliasConfig], links: Sequence[Link], version: Release
 ) -> tuple[dict[str, str], list[Column], list[str]]:
     """LinkAliasConfig processing: link name -> alias, one column per config, and evaluation errors."""
     physical = [x for x in links if x.physical]
-    if version >= (1, 13):
+    if features.has(features.ALIAS_NAME_ORDER, version):
         physical.sort(key=lambda x: _mac_key(x))
         configs = sorted(aliases, key=lambda a: a.name)
     else:
@@ -198,7 +200,7 @@ def resolve_aliases(
             columns.append(Column(config.name, (), "does not evaluate"))
             continue
         names = tuple(x.name for x in matched)
-        pattern = config.is_pattern and version >= (1, 13)
+        pattern = config.is_pattern and features.has(features.ALIAS_PATTERNS, version)
         if len(matched) > 1 and not pattern:
             columns.append(Column(config.name, names, f"matched {len(matched)} links: Talos skips this alias"))
             continue
@@ -218,7 +220,7 @@ def _mac_key(link: Link) -> bytes:
 
 
 def resolve_multidoc(
-    bond: MultidocBond, aliases: Sequence[AliasConfig], links: Sequence[Link], version: tuple[int, int], state: str
+    bond: MultidocBond, aliases: Sequence[AliasConfig], links: Sequence[Link], version: Release, state: str
 ) -> StateResult:
     """BondConfig `links` resolved through aliases: real link names win, unknown names stay unresolved."""
     assigned, columns, errors = resolve_aliases(aliases, links, version)
@@ -240,7 +242,7 @@ def resolve_multidoc(
                        tuple(all_errors))
 
 
-def vlans_of(view: ConfigView, bond_name: str, version: tuple[int, int]) -> list[tuple[str, int]]:
+def vlans_of(view: ConfigView, bond_name: str, version: Release) -> list[tuple[str, int]]:
     """The VLAN links a config puts on a bond, with the names Talos gives them."""
     out: list[tuple[str, int]] = []
     for legacy in view.legacy_bonds:
@@ -255,7 +257,7 @@ def vlans_of(view: ConfigView, bond_name: str, version: tuple[int, int]) -> list
 
 
 def prove(
-    view: ConfigView, node: Node, version: tuple[int, int], expected: dict[str, tuple[str, ...]] | None = None
+    view: ConfigView, node: Node, version: Release, expected: dict[str, tuple[str, ...]] | None = None
 ) -> list[NodeProof]:
     """Every bond of a config, resolved on one node before and after it forms."""
     proofs: list[NodeProof] = []

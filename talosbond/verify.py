@@ -4,7 +4,7 @@ the bond was made from) -> the findings of the health rules (`talosbond/health/`
 A bond is healthy when no finding of level `error` is found; warnings (a past link failure, traffic on
 the backup while the primary is up) are reported but do not make it unhealthy.
 
-Pure functions: no I/O here. The CLI and `apply` fetch the texts and pass them in.
+Pure functions: no I/O, no text. The CLI and `apply` pass in parsed `Node`s and configs.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from talosbond.config import ConfigView
+from talosbond.errors import ParseError
+from talosbond.features import Release, release_or_newest
 from talosbond.health import Expected, HealthContext, run_health, run_log_rules
 from talosbond.health._util import as_int
 from talosbond.model import BondStatus, Link, Node, NodeError, Problem
@@ -20,6 +23,7 @@ from talosbond.rules import Settings
 
 if TYPE_CHECKING:
     from talosbond.logtrace import Trace
+    from talosbond.parsing.talos_log import ControllerLog
 
 
 @dataclass(frozen=True)
@@ -66,18 +70,14 @@ def member_links_of(node: Node, bond: Link | None) -> tuple[Link, ...]:
     return tuple(x for x in node.links if x.slave_kind == "bond" and x.master_index == bond.index)
 
 
-def expected_from_config(
-    text: str, filename: str, source: str, bond: str, node: Node, version: tuple[int, int]
-) -> Expected | None:
+def expected_from_config(view: ConfigView, source: str, bond: str, node: Node, version: Release) -> Expected | None:
     """What a config (full machine config or patch, legacy or multi-doc) says about `bond` on `node`.
 
     Members come from Talos's own matching run on the node's links as they are now (physical cards only);
-    None when the config does not define the bond. Raises `ParseError` for a config that does not parse.
+    None when the config does not define the bond.
     """
-    from talosbond.config import read_config
     from talosbond.simulate import physical_members, resolve_legacy, resolve_multidoc
 
-    view = read_config(text, filename)
     for legacy in view.legacy_bonds:
         if legacy.name != bond:
             continue
@@ -106,12 +106,13 @@ def _settings(raw: dict[str, Any]) -> dict[str, str | int]:
 
 
 @dataclass(frozen=True)
-class ConfigText:
-    """A config to compare against: its text, a file name for errors, and how to name it in messages."""
+class ReferenceConfig:
+    """A config to compare bonds against, read once, and how messages name it (`--against bond.yaml`, `the
+    node's machine config`). `error` says why it could not be read; each bond then reports it."""
 
-    text: str
-    filename: str
-    source: str  # e.g. "--against bond.yaml", "the node's machine config"
+    view: ConfigView | None
+    source: str
+    error: ParseError | None = None
 
 
 @dataclass(frozen=True)
@@ -134,38 +135,36 @@ class NodeVerdict:
 def verify_node(
     node: Node,
     bonds: Sequence[str] = (),
-    config: ConfigText | None = None,
-    origins: dict[str, str] | None = None,
+    config: ReferenceConfig | None = None,
     previous: dict[str, BondStatus] | None = None,
     missing_hint: str = "",
     settings: Settings | None = None,
-    later: dict[str, str] | None = None,
-    log: str | None = None,
 ) -> NodeVerdict:
-    """Parse and verify the bonds of one node (`bonds`, or every bond link it has).
+    """Verify the bonds of one node (`bonds`, or every bond in use it has).
 
-    A bond whose /proc/net/bonding text is absent or does not parse becomes a `NodeError` (could not
-    read); the node's other bonds are still verified. `later` holds second reads of the bonding files
-    (a capture's `bonding/<bond>.later.txt`): the bond is judged on the later read, with the first one as
-    the earlier read, as `verify --interval` does live. `log` is the node's controller-runtime log: Talos's
-    own bond errors in it become findings of the bond they concern (or of the node).
+    A bond whose /proc/net/bonding file was not read or did not parse becomes a `NodeError` (could not
+    read); the node's other bonds are still verified. A bond with a second read (`node.bonds_later`, a
+    capture's `bonding/<bond>.later.txt`) is judged on it, with the first as the earlier read, as `verify
+    --interval` does live. The node's controller-runtime log (`node.log`): Talos's own bond errors in it
+    become findings of the bond they concern (or of the node).
     """
-    origins = origins or {}
     errors: list[NodeError] = []
     notes: list[str] = []
     names = _names_to_verify(node, bonds, config, notes)
-    version = _node_version(node)
+    # Only multi-document aliases depend on the release; a node that did not say is read as the newest.
+    version = release_or_newest(node.version)
     traces: tuple[Trace, ...] = ()
-    if log is not None and not log.strip():
+    if isinstance(node.log, ParseError):
+        errors.append(NodeError(node.name, node.log.message, node.log.hint))
+    elif node.log is not None and not node.log.entries:
         notes.append(f"{node.name}: its controller-runtime log is empty; Talos's own bond errors are not traced")
-    elif log is not None:
-        traces = _log_traces(node, config, version, log, origins.get("controller_log", "controller-runtime log"),
-                             errors)
+    elif node.log is not None:
+        traces = _log_traces(node, config, version, node.log)
     if not names:
         errors.append(NodeError(node.name, "no bond in use on this node", "pass --bond NAME to check one anyway"))
     results: list[BondHealth] = []
     for name in names:
-        read = _read_status(node, name, origins, (later or {}).get(name), missing_hint, errors)
+        read = _read_status(node, name, missing_hint, errors)
         if read is None:
             continue
         status, earlier = read
@@ -180,20 +179,11 @@ def verify_node(
     return NodeVerdict(node.name, tuple(results), tuple(errors), tuple(notes), tuple(rest))
 
 
-def _node_version(node: Node) -> tuple[int, int]:
-    from talosbond.parsing.version import version_tuple
-
-    try:
-        return version_tuple(node.talos_version) if node.talos_version else (1, 14)
-    except ValueError:
-        return (1, 14)
-
-
-def _names_to_verify(node: Node, bonds: Sequence[str], config: ConfigText | None, notes: list[str]) -> list[str]:
+def _names_to_verify(node: Node, bonds: Sequence[str], config: ReferenceConfig | None, notes: list[str]) -> list[str]:
     if bonds:
         return list(dict.fromkeys(bonds))
     candidates = [x.name for x in bond_links(node)]
-    candidates += [name for name in node.bonding if name not in candidates]
+    candidates += [name for name in node.bonds if name not in candidates]
     defined = _config_bonds(config)
     names = [name for name in candidates if name in defined or _in_use(node, name)]
     for name in candidates:
@@ -204,45 +194,38 @@ def _names_to_verify(node: Node, bonds: Sequence[str], config: ConfigText | None
 
 
 def _read_status(
-    node: Node, name: str, origins: dict[str, str], later: str | None, missing_hint: str, errors: list[NodeError]
+    node: Node, name: str, missing_hint: str, errors: list[NodeError]
 ) -> tuple[BondStatus, BondStatus | None] | None:
     """The bond's status (its later read when there is one) and the earlier read; None after adding to
     `errors` why it could not be read."""
-    from talosbond.errors import ParseError
-    from talosbond.parsing.bonding import parse_bonding
-
-    text = node.bonding.get(name)
-    origin = origins.get(f"bonding/{name}", f"/proc/net/bonding/{name}")
-    if text is None:
+    status = node.bonds.get(name)
+    if status is None:
         link = node.link(name)
         what = f"no /proc/net/bonding/{name} was read" + ("" if link is None or link.kind == "bond" else
                                                             f" ({name} is a {link.kind or link.type} link)")
         errors.append(NodeError(node.name, what, missing_hint))
         return None
-    try:
-        status = parse_bonding(text, name, origin)
-        if later is None:
-            return status, None
-        return parse_bonding(later, name, origins.get(f"bonding/{name}.later", f"{origin} (later read)")), status
-    except ParseError as exc:
-        errors.append(NodeError(node.name, exc.message, exc.hint))
-        return None
+    later = node.bonds_later.get(name)
+    for read in (status, later):
+        if isinstance(read, ParseError):
+            errors.append(NodeError(node.name, read.message, read.hint))
+            return None
+    assert not isinstance(status, ParseError) and not isinstance(later, ParseError)
+    return (status, None) if later is None else (later, status)
 
 
 def _expected(
-    node: Node, name: str, config: ConfigText | None, version: tuple[int, int], errors: list[NodeError],
+    node: Node, name: str, config: ReferenceConfig | None, version: Release, errors: list[NodeError],
     notes: list[str],
 ) -> tuple[Expected | None, bool]:
     """What the config says of bond `name`, and False when the config does not parse (then in `errors`)."""
-    from talosbond.errors import ParseError
-
     if config is None:
         return None, True
-    try:
-        expected = expected_from_config(config.text, config.filename, config.source, name, node, version)
-    except ParseError as exc:
-        errors.append(NodeError(node.name, exc.message, exc.hint))
+    if config.view is None:
+        error = config.error or ParseError(config.source, None, "no config to compare with")
+        errors.append(NodeError(node.name, error.message, error.hint))
         return None, False
+    expected = expected_from_config(config.view, config.source, name, node, version)
     if expected is None:
         notes.append(f"{node.name}: {config.source} does not define {name}; members and settings are not "
                      "compared with a config")
@@ -251,57 +234,30 @@ def _expected(
     return expected, True
 
 
-def _log_traces(
-    node: Node, config: ConfigText | None, version: tuple[int, int], log: str, origin: str, errors: list[NodeError]
-) -> tuple[Trace, ...]:
-    """Each bond error Talos logged, traced back; a log that is not one becomes a `NodeError`."""
-    from talosbond.config import ConfigView, read_config
-    from talosbond.errors import ParseError
+def _log_traces(node: Node, config: ReferenceConfig | None, version: Release, log: ControllerLog) -> tuple[Trace, ...]:
+    """Each bond error Talos logged, traced back (to the config, when it was read)."""
     from talosbond.logtrace import TraceContext, trace_log
-    from talosbond.parsing.talos_log import parse_controller_log
 
-    try:
-        parsed = parse_controller_log(log, origin)
-    except ParseError as exc:
-        errors.append(NodeError(node.name, exc.message, exc.hint))
-        return ()
-    view: ConfigView | None = None
-    if config is not None:
-        try:
-            view = read_config(config.text, config.filename)
-        except ParseError:
-            view = None  # the bond checks report the bad config
+    view = config.view if config is not None else None
     ctx = TraceContext(node, view, version, config.source if config is not None else "the machine config")
-    return tuple(trace_log(parsed, ctx))
+    return tuple(trace_log(log, ctx))
 
 
-def _config_bonds(config: ConfigText | None) -> set[str]:
-    """Bond names a config defines (none when it does not parse: verify_node reports that)."""
-    from talosbond.config import read_config
-    from talosbond.errors import ParseError
-
-    if config is None:
+def _config_bonds(config: ReferenceConfig | None) -> set[str]:
+    """Bond names a config defines (none when it did not parse: verify_node reports that)."""
+    if config is None or config.view is None:
         return set()
-    try:
-        view = read_config(config.text, config.filename)
-    except ParseError:
-        return set()
-    return {b.name for b in view.legacy_bonds} | {b.name for b in view.bonds}
+    return {b.name for b in config.view.legacy_bonds} | {b.name for b in config.view.bonds}
 
 
 def _in_use(node: Node, name: str) -> bool:
     """A bond with members (per Talos or the kernel) or carrier; the kernel's idle default `bond0` is not."""
-    from talosbond.errors import ParseError
-    from talosbond.parsing.bonding import parse_bonding
-
     link = node.link(name)
     if link is not None and (member_links_of(node, link) or link.operational_state == "up" or link.link_state):
         return True
-    text = node.bonding.get(name)
-    if text is None:
+    status = node.bonds.get(name)
+    if status is None:
         return False
-    try:
-        status = parse_bonding(text, name)
-    except ParseError:
+    if isinstance(status, ParseError):
         return True  # let verify report the bad file
     return bool(status.members) or status.mii_status == "up"

@@ -19,9 +19,10 @@ from talosbond import answers as check
 from talosbond.answers import Answers, validator
 from talosbond.api import discover
 from talosbond.errors import TalosbondError, UsageError
+from talosbond.features import release_text
 from talosbond.model import Node
 from talosbond.output import human_bytes, human_speed, print_discovery, print_notes, print_problems, print_warnings
-from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, node_version, version_text
+from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, nodes_version
 from talosbond.ranking import Ranking, rank_node
 from talosbond.sources import Connection
 
@@ -161,8 +162,8 @@ def _questions(rankings: Sequence[Ranking], nodes: Sequence[Node], given: Answer
     _mode_options(given)
     _addressing(given, rankings)
     _vlans(given)
-    detected = node_version(nodes)
-    known = version_text(detected) if detected else ""
+    detected = nodes_version(nodes)
+    known = release_text(detected) if detected else ""
     given.version = _text("Target Talos version (what the node runs):", given.version or known, check.version)
     given.fmt = _select("Write it as:", list(FORMATS.items()), given.fmt)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from talosbond.config import read_config
 from talosbond.model import Address, Link, Node
+from talosbond.parsing.version import parse_tag
 
 
 def nic(name: str, mac: str, driver: str = "e1000e", bus: str = "", pci: str = "8086:15E3", index: int = 2,
@@ -19,7 +21,7 @@ def seed_node(version: str = "v1.11.3") -> Node:
     """The seed case: onboard I219-LM and an add-in e1000e sharing the 10:e7:c6:16: prefix, plus bond0 and lo."""
     return Node(
         name="10.13.17.19",
-        talos_version=version,
+        version=parse_tag(version),
         links=(
             Link(name="bond0", index=5, type="ether", hardware_addr="5a:1b:2c:3d:4e:5f", kind="bond", driver="bonding"),
             nic("enp0s31f6", "10:e7:c6:16:2a:01", bus="0000:00:1f.6", index=2),
@@ -34,7 +36,7 @@ def mixed_node() -> Node:
     """A 1G onboard card, a 10G card and a 10G port without carrier, all on different drivers."""
     return Node(
         name="10.0.0.7",
-        talos_version="v1.11.3",
+        version=parse_tag("v1.11.3"),
         links=(
             nic("eno1", "b8:ca:3a:61:0e:10", driver="tg3", pci="14E4:165F", index=2, speed=1000),
             nic("enp1s0f0", "3c:fd:fe:9e:4a:10", driver="ixgbe", pci="8086:10FB", index=3, speed=10000),
@@ -53,4 +55,4 @@ def seed_with_config() -> Node:
     )
     from dataclasses import replace
 
-    return replace(seed_node(), machineconfig=config)
+    return replace(seed_node(), config=read_config(config, "machineconfig.yaml"))

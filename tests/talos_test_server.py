@@ -48,6 +48,7 @@ from grpclib.protocol import H2Protocol  # noqa: E402
 from grpclib.server import Server, Stream  # noqa: E402
 
 from talosbond.model import RawNode  # noqa: E402
+from talosbond.parsing import protobuf  # noqa: E402
 from talosbond.parsing.yamlish import load_stream  # noqa: E402
 from talosbond.proto import common_pb2, machine_pb2, network_pb2, resource_pb2  # noqa: E402
 from talosbond.proto.machine_grpc import MachineServiceBase  # noqa: E402
@@ -185,12 +186,12 @@ def _mac(value: Any) -> bytes:
         return b""
 
 
-_TYPE_NUMBERS = {name: number for number, name in api.LINK_TYPES.items()}
-_OPER_NUMBERS = {name: number for number, name in api.OPER_STATES.items()}
-_PORT_NUMBERS = {name: number for number, name in api.PORTS.items()}
-_DUPLEX_NUMBERS = {name: number for number, name in api.DUPLEXES.items()}
-_VLAN_NUMBERS = {name: number for number, name in api.VLAN_PROTOCOLS.items()}
-_FLAG_BITS = {name: 1 << bit for bit, name in enumerate(api.LINK_FLAGS)}
+_TYPE_NUMBERS = {name: number for number, name in protobuf.LINK_TYPES.items()}
+_OPER_NUMBERS = {name: number for number, name in protobuf.OPER_STATES.items()}
+_PORT_NUMBERS = {name: number for number, name in protobuf.PORTS.items()}
+_DUPLEX_NUMBERS = {name: number for number, name in protobuf.DUPLEXES.items()}
+_VLAN_NUMBERS = {name: number for number, name in protobuf.VLAN_PROTOCOLS.items()}
+_FLAG_BITS = {name: 1 << bit for bit, name in enumerate(protobuf.LINK_FLAGS)}
 
 
 def _int(value: Any) -> int:
@@ -270,7 +271,8 @@ def route_spec_proto(spec: dict[str, Any]) -> bytes:
     ).SerializeToString()
 
 
-_ENCODERS = {api.LINK_TYPE: link_spec_proto, api.ADDRESS_TYPE: address_spec_proto, api.ROUTE_TYPE: route_spec_proto}
+_ENCODERS = {protobuf.LINK_TYPE: link_spec_proto, protobuf.ADDRESS_TYPE: address_spec_proto,
+             protobuf.ROUTE_TYPE: route_spec_proto}
 
 
 def _documents(text: str) -> Iterator[list[str]]:
@@ -455,7 +457,7 @@ class _Handlers(StateBase, MachineServiceBase):
     async def List(self, stream: Stream[Any, Any]) -> None:
         request = await stream.recv_message()
         node = await self._node(stream)
-        by_type = {api.LINK_TYPE: node.links, api.ADDRESS_TYPE: node.addresses, api.ROUTE_TYPE: node.routes}
+        by_type = {protobuf.LINK_TYPE: node.links, protobuf.ADDRESS_TYPE: node.addresses, protobuf.ROUTE_TYPE: node.routes}
         if request is None or request.namespace != "network" or request.type not in by_type:
             raise GRPCError(Status.NOT_FOUND, f"resource type {getattr(request, 'type', '')!r} not found")
         for message in by_type[request.type]:

@@ -7,10 +7,10 @@ from conftest import scenarios
 from talos_test_server import NodeData, address_spec_proto, link_spec_proto, route_spec_proto
 
 from talosbond.parsing import parse_addresses, parse_links, parse_routes
+from talosbond.parsing import protobuf as api
 from talosbond.proto import common_pb2, machine_pb2, network_pb2, resource_pb2
 from talosbond.proto.machine_grpc import MachineServiceStub
 from talosbond.proto.resource_grpc import StateStub
-from talosbond.sources import api
 from talosbond.sources.capture import read_node_dir
 
 

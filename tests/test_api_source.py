@@ -3,7 +3,6 @@ the same nodes as the captures it serves, and a clear per-node error for every w
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from talosbond.api import discover
 from talosbond.errors import UsageError
 from talosbond.model import NodeError, RawNode
 from talosbond.sources import Connection, api
+from talosbond.sources.capture import write_capture
 
 FLEET = FIXTURES / "fleet-3-identical"
 
@@ -48,7 +48,8 @@ def test_fleet_equals_capture(tmp_path: Path, pki: Pki, server: TalosTestServer,
     assert found.source == "api" and expected.source == "capture"
     assert found.nodes == expected.nodes
     for got, want in zip(found.nodes, expected.nodes, strict=True):
-        assert got.counters == want.counters and got.talos_version == want.talos_version
+        assert got.counters == want.counters and got.version == want.version
+        assert got.version is not None and str(got.version) == str(want.version)
     assert sorted(seen) == sorted(names)  # progress: once per node
 
 
@@ -71,33 +72,33 @@ SINGLE_NODES = [p for p in scenarios() if p.parent == FIXTURES and (p / "netdev.
 def test_single_nodes_equal_capture(tmp_path: Path, pki: Pki, pki_dir: Path, folder: Path) -> None:
     node = NodeData.from_dir(folder)
     with TalosTestServer({node.name: node}, pki_dir) as srv:
-        found = discover(_conn(tmp_path, pki, [srv.endpoint], (node.name,), want_bonding=True, raw_text=True))
+        found = discover(_conn(tmp_path, pki, [srv.endpoint], (node.name,), want_bonding=True))
     expected = discover(Connection(from_dir=str(folder), want_bonding=True))
     assert found.errors == ()
-    want = dataclasses.replace(expected.nodes[0], machineconfig="")
+    want = expected.nodes[0]
     assert found.nodes[0] == want
-    assert found.nodes[0].bonding == want.bonding
-    # the raw text kept for --save reads back the same
-    assert found.raws[0].parsed_links is not None and found.raws[0].links.startswith("node: ")
+    assert found.nodes[0].bonds == want.bonds
+    assert found.raws[0].resources["links"] and found.raws[0].links == ""  # decoded, not rendered as text
 
 
 def test_yaml_fallback_when_the_server_sends_no_protobuf(tmp_path: Path, pki: Pki, pki_dir: Path,
                                                          fleet_dir: Path) -> None:
     nodes = load_fleet(fleet_dir, with_proto=False)
     with TalosTestServer(nodes, pki_dir) as srv:
-        found = discover(_conn(tmp_path, pki, [srv.endpoint], tuple(nodes), raw_text=False))
+        found = discover(_conn(tmp_path, pki, [srv.endpoint], tuple(nodes)))
     assert found.errors == ()
-    assert all(raw.parsed_links is None and raw.links for raw in found.raws)
     assert found.nodes == discover(Connection(from_dir=str(fleet_dir))).nodes
 
 
-def test_raw_text_skipped_unless_asked(tmp_path: Path, pki: Pki, server: TalosTestServer,
-                                       fleet: dict[str, NodeData]) -> None:
+def test_save_renders_what_the_api_sent(tmp_path: Path, pki: Pki, server: TalosTestServer,
+                                        fleet: dict[str, NodeData]) -> None:
     name = next(iter(fleet))
-    lean = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], (name,), raw_text=False))[0]
-    assert isinstance(lean, RawNode) and lean.links == "" and lean.parsed_links
-    full = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], (name,)))[0]
-    assert isinstance(full, RawNode) and full.links and full.addresses and full.routes
+    found = discover(_conn(tmp_path, pki, [server.endpoint], (name,)))
+    (raw,) = found.raws
+    assert raw.links == "" and raw.resources["links"]  # a plain read renders no text
+    write_capture(str(tmp_path / "saved"), list(found.raws))
+    assert (tmp_path / "saved" / "links.yaml").read_text().startswith("node: ")
+    assert discover(Connection(from_dir=str(tmp_path / "saved"))).nodes == found.nodes
 
 
 def test_unknown_stalled_and_healthy_nodes(tmp_path: Path, pki: Pki, pki_dir: Path,
@@ -168,7 +169,7 @@ def test_missing_client_certificate_beside_a_maintenance_node(tmp_path: Path, pk
         results = api.fetch_api(Connection(nodes=(maint.endpoint, configured.endpoint), insecure=True,
                                            source="api", timeout=5))
     assert isinstance(results[0], RawNode) and results[0].netdev is None  # Read needs os:admin
-    assert results[0].parsed_links
+    assert results[0].resources["links"]
     error = _errors(results)[configured.endpoint]
     assert "closed the connection" in error and "drop --insecure" in error
     assert "WITHOUT verifying the server" in capsys.readouterr().err

@@ -23,8 +23,10 @@ from talosbond.apply import (
     redact_line,
     run_node,
 )
+from talosbond.config import read_config
 from talosbond.errors import SourceError, UsageError
 from talosbond.health import Expected
+from talosbond.model import Node, RawNode
 from talosbond.parsing import build_node
 from talosbond.sources.capture import read_node_dir
 
@@ -98,11 +100,12 @@ class ScriptedNode:
     def active_config(self, node: str) -> str:
         return self.running
 
-    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[str, dict[str, str], dict[str, str]]:
+    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[Node, dict[str, str]]:
         if self.running != MERGED:
-            return LINKS_AFTER, {}, {b: "not found" for b in bonds}
+            return build_node(RawNode(node, LINKS_AFTER)), {b: "not found" for b in bonds}
         ready = self.clock.now() - self.applied_at >= self.healthy_after
-        return LINKS_AFTER, {b: self.bonding if ready else DOWN_TEXT for b in bonds}, {}
+        texts = {b: self.bonding if ready else DOWN_TEXT for b in bonds}
+        return build_node(RawNode(node, LINKS_AFTER, bonding=texts)), {}
 
     def probe(self, address: str, timeout: float = 3.0) -> str | None:
         return None
@@ -211,10 +214,11 @@ def test_diff_redaction(line: str, shown: str) -> None:
 
 def test_patch_contained() -> None:
     patch = (DATA / "bond.yaml").read_text()
-    assert not patch_contained(CURRENT, patch)
+    documents = list(read_config(patch, "bond.yaml").documents)
+    assert not patch_contained(CURRENT, documents)
     applied = CURRENT.replace("        hostname: w41\n", "        hostname: w41\n" + "".join(
         line + "\n" for line in patch.splitlines()[2:]))
-    assert patch_contained(applied, patch)
+    assert patch_contained(applied, documents)
 
 
 class _MergeOnly(ScriptedNode):
@@ -233,5 +237,5 @@ def test_prepare_refuses_a_merge_that_doubles_the_selectors() -> None:
     merged = CURRENT.replace("        hostname: w41\n", "        hostname: w41\n" + "".join(
         line + "\n" for line in doubled.splitlines()[2:]))
     node = build_node(read_node_dir(FIXTURES / "bond-8023ad-healthy"))
-    plan = prepare(_MergeOnly(merged), node, DATA / "bond.yaml", patch, (1, 11))
+    plan = prepare(_MergeOnly(merged), node, DATA / "bond.yaml", read_config(patch, "bond.yaml"), (1, 11))
     assert any("a deviceSelector appears twice" in r for r in plan.refusals)

@@ -38,7 +38,7 @@ def test_log_case(case: dict[str, Any]) -> None:
     view = None
     if case.get("config") == "fixture":
         assert node is not None
-        view = read_config(node.machineconfig, "machineconfig.yaml")
+        view = node.config
     elif case.get("config"):
         view = read_config(case["config"], "case.yaml")
     major, minor = (int(x) for x in str(case.get("version", "1.14")).split("."))

@@ -13,7 +13,7 @@ from talosbond.errors import ParseError
 from talosbond.parsing.links import parse_links
 from talosbond.parsing.netdev import parse_netdev
 from talosbond.parsing.resources import parse_addresses, parse_routes
-from talosbond.parsing.version import parse_version_output
+from talosbond.parsing.version import parse_version_text
 
 LINKS = BOND_MEMBER + "---\n" + VLAN
 NETDEV = HEADER + "  eth0: 1030969582 1053389    0    0    0     0          0         0 736679433  866925    0    0    0     0       0          0\n"
@@ -52,7 +52,7 @@ def test_mutated_netdev(edits: list[tuple[int, int, str]]) -> None:
 @given(st.text(max_size=300))
 @example("\x1f\r0")  # a line str.rstrip() empties: once an IndexError in the fast YAML reader
 def test_random_text_everywhere(text: str) -> None:
-    for fn in (parse_links, parse_netdev, parse_addresses, parse_routes, parse_version_output):
+    for fn in (parse_links, parse_netdev, parse_addresses, parse_routes, parse_version_text):
         _only_parse_errors(fn, text)
 
 

@@ -3,11 +3,13 @@ verdicts, and messages that say what the kernel state means (not what a guess ab
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import FIXTURES
 
-from talosbond.model import RawNode
 from talosbond.parsing import build_node
+from talosbond.parsing.bonding import parse_bonding
 from talosbond.sources.capture import read_node_dir
 from talosbond.verify import BondHealth, verify_node
 
@@ -15,10 +17,8 @@ BONDLAB = FIXTURES.parent / "bondlab"
 
 
 def _verify(name: str, later: bool = True) -> BondHealth:
-    raw = read_node_dir(BONDLAB / name)
-    assert isinstance(raw, RawNode)
-    verdict = verify_node(build_node(raw), ["bond0"], origins=raw.origins,
-                          later=raw.bonding_later if later else None)
+    node = build_node(read_node_dir(BONDLAB / name))
+    verdict = verify_node(node if later else replace(node, bonds_later={}), ["bond0"])
     assert verdict.errors == ()
     (health,) = verdict.bonds
     return health
@@ -88,9 +88,23 @@ def test_a_flapping_bond_read_twice_is_unhealthy_and_read_once_is_not() -> None:
     assert "rose from 2 to 6 between reads" in _text(twice)
 
 
+def test_min_links_not_met_takes_the_bond_down_with_a_member_up() -> None:
+    assert "100% packet loss" in (BONDLAB / "8023ad-min-links-not-met" / "ping.txt").read_text()
+    health = _verify("8023ad-min-links-not-met")
+    assert _codes(health) == ["TB101:error:", "TB102:error:eth2", "TB110:warning:eth2"]
+    assert "only 1 member(s) up, fewer than min_links 2, so the kernel drops the bond's carrier" in _text(health)
+
+
+def test_lacp_split_over_two_switches_names_both_partners() -> None:
+    health = _verify("8023ad-split-two-switches")
+    assert _codes(health) == ["TB106:error:", "TB108:error:eth2", "TB109:error:eth2"]
+    assert "different LACP partners (eth1: 02:5e:0a:00:00:01, eth2: 02:5e:0b:00:00:01)" in _text(health)
+
+
 def test_every_bondlab_fixture_is_tested() -> None:
     tested = {"active-backup-downdelay-in-progress", "active-backup-updelay-in-progress", "8023ad-both-passive",
-              "active-backup-arp-target-unreachable", "active-backup-flapping"} | set(STOCK)
+              "active-backup-arp-target-unreachable", "active-backup-flapping", "8023ad-min-links-not-met",
+              "8023ad-split-two-switches"} | set(STOCK)
     assert {p.name for p in BONDLAB.iterdir() if p.is_dir()} == tested
     assert all(line in README for line in tested)
 
@@ -114,13 +128,10 @@ def test_stock_scenarios(name: str) -> None:
 
 
 def test_arp_monitoring_that_takes_every_member_down_points_at_the_target() -> None:
-    from dataclasses import replace
-
     raw = read_node_dir(BONDLAB / "active-backup-arp-target-unreachable")
-    assert isinstance(raw, RawNode)
     text = raw.bonding["bond0"].replace("Currently Active Slave: eth1", "Currently Active Slave: None")
     text = text.replace("MII Status: up", "MII Status: down")
-    node = replace(build_node(raw), bonding={"bond0": text})
+    node = replace(build_node(raw), bonds={"bond0": parse_bonding(text, "bond0")}, bonds_later={}, log=None)
     (health,) = verify_node(node, ["bond0"]).bonds
     checks = {p.code: p.check for p in health.problems}
     assert checks["TB101"].startswith("that 10.87.0.99 answers ARP from the bond's network")

@@ -11,13 +11,14 @@ import pytest
 from conftest import FIXTURES
 from ruamel.yaml import YAML
 
+from talosbond.config import read_config
 from talosbond.health import all_rules, is_log_rule
 from talosbond.health._util import decode_port_state, short_port_state
-from talosbond.model import Node, RawNode
+from talosbond.model import Node
 from talosbond.parsing import build_node
 from talosbond.parsing.bonding import parse_bonding
 from talosbond.sources.capture import read_node_dir
-from talosbond.verify import ConfigText, verify_node
+from talosbond.verify import ReferenceConfig, verify_node
 
 CASES: list[dict[str, Any]] = YAML(typ="safe").load((Path(__file__).parent / "verify_cases" / "cases.yaml").read_text())
 
@@ -38,7 +39,6 @@ def _edit(text: str, edits: list[list[Any]]) -> str:
 
 def _node(case: dict[str, Any]) -> tuple[Node, str]:
     raw = read_node_dir(FIXTURES / case["base"])
-    assert isinstance(raw, RawNode)
     return build_node(raw), raw.bonding["bond0"]
 
 
@@ -50,13 +50,14 @@ def test_health_case(case: dict[str, Any]) -> None:
         text = text[: text.index(case["drop_after"])] + "\n"
     config = None
     if case.get("config") == "fixture":
-        config = ConfigText(node.machineconfig, "machineconfig.yaml", "the node's machine config")
+        config = ReferenceConfig(node.config, "the node's machine config")
     elif case.get("config"):
-        config = ConfigText(case["config"], "case.yaml", "the test config")
+        config = ReferenceConfig(read_config(case["config"], "case.yaml"), "the test config")
     previous = None
     if "previous" in case:
         previous = {"bond0": parse_bonding(_edit(base, case["previous"]), "bond0")}
-    verdict = verify_node(replace(node, bonding={"bond0": text}), ["bond0"], config, previous=previous)
+    verdict = verify_node(replace(node, bonds={"bond0": parse_bonding(text, "bond0")}, log=None), ["bond0"], config,
+                          previous=previous)
     assert verdict.errors == ()
     (health,) = verdict.bonds
     got = [f"{p.code}:{p.level}" for p in health.problems]

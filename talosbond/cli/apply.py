@@ -81,9 +81,10 @@ def apply(
       talosbond apply bond.yaml -n w01,w02,w03 --timeout 3m --probe-address 10.13.87.1 --yes
     """
     from talosbond.apply import ApplyRequest, Timing, apply_patch, parse_duration
+    from talosbond.config import read_config
     from talosbond.errors import UsageError
     from talosbond.output import print_node_errors
-    from talosbond.sources.apply import TalosctlOps, check_probe_address
+    from talosbond.sources.talosctl_apply import TalosctlOps, check_probe_address
 
     if not conn.nodes:
         raise UsageError("apply needs the node(s) to change", "pass -n NODE (several: -n a,b,c)")
@@ -95,8 +96,10 @@ def apply(
                          "pass --yes (scripts), or --dry-run to only see the plan")
     if probe_address:
         check_probe_address(probe_address)
-    request = ApplyRequest(file, read_file(file), Timing.for_timeout(seconds), probe_address, dry_run, yes)
-    found = fetch(conn, raw_text=True)
+    patch_text = read_file(file)
+    request = ApplyRequest(file, patch_text, read_config(patch_text, file), Timing.for_timeout(seconds), probe_address,
+                           dry_run, yes)
+    found = fetch(conn)
     if found.errors:
         print_node_errors(found.errors)
         raise UsageError(f"{len(found.errors)} node(s) could not be read; nothing was changed",

@@ -345,16 +345,13 @@ def root(
 # --- reading nodes, shared by the commands ------------------------------------------------------------
 
 
-def fetch(conn: Connection, raw_text: bool = False) -> Discovery:
-    """Discover with a progress bar on stderr for fleets read through talosctl or the API (on a terminal).
-
-    Unless `raw_text`, the API source need not re-render what it decoded as talosctl-style text.
-    """
+def fetch(conn: Connection) -> Discovery:
+    """Discover with a progress bar on stderr for fleets read through talosctl or the API (on a terminal)."""
     from talosbond.api import discover as run_discover
     from talosbond.output import fleet_progress
 
     with fleet_progress(None if conn.from_dir else len(conn.nodes)) as progress:
-        return run_discover(replace(conn, raw_text=raw_text), progress)
+        return run_discover(conn, progress)
 
 
 def discover_all(conn: Connection) -> tuple[Discovery, list[Ranking]]:
@@ -384,11 +381,11 @@ def optional_nodes(conn: Connection) -> tuple[tuple[Node, ...], tuple[NodeError,
 
 def target_version(explicit: str | None, found: tuple[Node, ...]) -> tuple[int, int] | None:
     """--talos-version, else the nodes' own version; None when neither is known (static lint only)."""
-    from talosbond.plan import node_version, parse_version
+    from talosbond.plan import nodes_version, parse_version
 
     if explicit:
         return parse_version(explicit)
-    return node_version(found)
+    return nodes_version(found)
 
 
 def emit(text: str, out: str | None) -> None:

@@ -53,6 +53,9 @@ def discover(
       talosbond discover -n 10.13.17.19
       talosbond discover --from fixtures/links/igb-4port-two-cabled -o json
     """
+    from dataclasses import replace
+
+    from talosbond.features import NEWEST
     from talosbond.ranking import rank_node
     from talosbond.selectors import suggest_for_cards
 
@@ -63,9 +66,10 @@ def discover(
     if interval < 0 or (interval and save is None):
         raise UsageError("--interval takes a number of seconds and goes with --save DIR",
                          "talosbond discover -n NODE --save DIR --interval 10")
-    if save is not None:  # a capture that verify can read later
-        conn = replace(conn, want_bonding=True, want_log=True)
-    found = fetch(conn, raw_text=save is not None)  # --save writes the texts talosctl would print
+    # discover itself needs neither the bond files, the machine config nor the log; a capture that verify can
+    # read later keeps them all
+    found = fetch(replace(conn, want_bonding=save is not None, want_config=save is not None,
+                          want_log=save is not None))
     if save is not None:
         from talosbond.sources.capture import write_capture
 
@@ -73,9 +77,11 @@ def discover(
         if interval:
             sys.stderr.write(f"reading the bonds again in {interval:g}s\n")
             runtime.clock.sleep(interval)
-            raws = with_later_reads(raws, fetch(replace(conn, want_log=False), raw_text=True).raws)
+            again = fetch(replace(conn, want_bonding=True, want_log=False, want_config=False))
+            raws = with_later_reads(raws, again.raws)
         write_capture(save, raws)
     rankings = [rank_node(node) for node in found.nodes]
+    selectors = suggest_for_cards(found.nodes, None, unknown=NEWEST)
     if output is OutputFormat.table and not per_node and len(rankings) > SHAPES_MIN_NODES:
         from talosbond.output import print_shapes
         from talosbond.shapes import group_shapes, shape_selectors
@@ -85,12 +91,12 @@ def discover(
     elif output is OutputFormat.table:
         from talosbond.output import print_discovery
 
-        print_discovery(rankings, found.errors, suggest_for_cards(found.nodes))
+        print_discovery(rankings, found.errors, selectors)
     else:
         from talosbond.output import discover_document, print_node_errors, to_json, to_yaml
         from talosbond.shapes import group_shapes, shape_selectors, shapes_document
 
-        document = discover_document(rankings, found.errors, found.source, suggest_for_cards(found.nodes))
+        document = discover_document(rankings, found.errors, found.source, selectors)
         shapes = group_shapes(rankings)
         document["shapes"] = shapes_document(shapes, shape_selectors(shapes))
         sys.stdout.write(to_json(document) if output is OutputFormat.json else to_yaml(document))

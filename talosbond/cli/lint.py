@@ -107,8 +107,8 @@ def explain(
       talosbond explain worker.yaml --from DIR --log controller-runtime.log
     """
     from talosbond.config import read_config
+    from talosbond.features import release_or_newest
     from talosbond.output import print_explain, print_node_errors
-    from talosbond.plan import NEWEST
     from talosbond.simulate import prove
 
     given = conn.nodes or conn.from_dir is not None
@@ -118,7 +118,7 @@ def explain(
     view = read_config(read_file(file), file)
     if not view.legacy_bonds and not view.bonds and log is None:
         raise UsageError(f"{file}: no bond in it (no machine.network.interfaces[].bond, no BondConfig)")
-    version = version_of(talos_version, found) or NEWEST
+    version = release_or_newest(version_of(talos_version, found))
     proofs = [p for node in found for p in prove(view, node, version)]
     if proofs:
         print_explain(proofs)

@@ -37,13 +37,14 @@ def nad(
       talosbond nad bond.yaml --type ipvlan --range 10.13.87.128/25
     """
     from talosbond.config import read_config
+    from talosbond.features import release_or_newest
     from talosbond.nad import NadOptions, nad_documents, vlan_links
     from talosbond.output import print_notes, print_warnings
-    from talosbond.plan import NEWEST, parse_version
+    from talosbond.plan import parse_version
     from talosbond.yamlout import dump_yaml
 
     view = read_config(read_file(file), file)
-    links, notes = vlan_links(view, parse_version(talos_version) if talos_version else NEWEST)
+    links, notes = vlan_links(view, release_or_newest(parse_version(talos_version) if talos_version else None))
     options = NadOptions(tuple(vlan or ()), cni_type, ipam, cidr, namespace, name, mtu)
     documents, more, warnings = nad_documents(links, options, file)
     print_notes([*notes, *more])

@@ -14,10 +14,10 @@ from talosbond.errors import UsageError
 if TYPE_CHECKING:
     from talosbond.api import Discovery
     from talosbond.cli.common import Runtime
-    from talosbond.model import BondStatus, NodeError
+    from talosbond.model import BondStatus, Node, NodeError
     from talosbond.rules import Settings
     from talosbond.sources import Connection
-    from talosbond.verify import ConfigText, NodeVerdict
+    from talosbond.verify import NodeVerdict, ReferenceConfig
 
 
 @app.command()
@@ -51,7 +51,6 @@ def verify(
       talosbond verify --from fixtures/links/bond-8023ad-lacp-not-negotiated -o json
     """
     from talosbond.output import print_verify, to_json, verify_document
-    from talosbond.verify import ConfigText
 
     if interval < 0:
         raise UsageError("--interval must be 0 or more seconds")
@@ -59,14 +58,14 @@ def verify(
         raise UsageError("--interval reads live nodes twice; a capture's second read is its bonding/<bond>.later.txt",
                          "drop --interval (`discover --save DIR --interval N` writes such a capture)")
     conn = replace(conn, want_log=True)  # Talos's own errors about the bonds, traced back
-    config = ConfigText(read_file(against), against, f"--against {against}") if against else None
-    found = fetch(conn, raw_text=True)
+    config = _read_reference(read_file(against), against, f"--against {against}") if against else None
+    found = fetch(conn)
     earlier: Discovery | None = None
     if interval:
         earlier = found
         sys.stderr.write(f"reading again in {interval:g}s to see the counters move\n")
         runtime.clock.sleep(interval)
-        found = fetch(conn, raw_text=True)
+        found = fetch(conn)
     if not found.nodes and not found.errors:
         raise UsageError("no nodes to verify", "pass -n NODE or --from DIR")
     verdicts, errors, notes = _verdicts(conn, found, earlier, config, split(bond), settings)
@@ -80,12 +79,12 @@ def verify(
 
 
 def _verdicts(
-    conn: Connection, found: Discovery, earlier: Discovery | None, config: ConfigText | None, bonds: tuple[str, ...],
+    conn: Connection, found: Discovery, earlier: Discovery | None, config: ReferenceConfig | None,
+    bonds: tuple[str, ...],
     settings: Settings,
 ) -> tuple[list[NodeVerdict], list[NodeError], list[str]]:
     """Verify every node read; a node's config is `config` (--against) or the one it runs."""
-    from talosbond.sources.apply import config_to_compare
-    from talosbond.verify import ConfigText, verify_node
+    from talosbond.verify import verify_node
 
     raws = {raw.node: raw for raw in found.raws}
     verdicts: list[NodeVerdict] = []
@@ -94,46 +93,56 @@ def _verdicts(
     for node in found.nodes:
         raw = raws.get(node.name)
         via = raw.via if raw is not None else found.source
-        node_config = config
-        if node_config is None:
-            compared = config_to_compare(conn, node.name, node.machineconfig, via)
-            if isinstance(compared, str):
-                notes.append(compared)
-            else:
-                node_config = ConfigText(*compared, "the node's machine config")
+        node_config = config or _running_config(conn, node, via, notes)
         if via == "capture":
             hint = "the capture has no bonding/<bond>.txt: save `talosctl -n NODE read /proc/net/bonding/<bond>` there"
         elif conn.insecure:
             hint = "maintenance mode (--insecure) cannot read files; verify needs the node's talosconfig"
         else:
             hint = ""
-        if raw is not None and raw.controller_log is None and via != "capture":
+        if node.log is None and via != "capture":
             notes.append(f"{node.name}: its controller-runtime log was not read"
                          + (" (the API source does not read logs: --source talosctl does)" if via == "api" else "")
                          + "; Talos's own bond errors are not traced")
-        verdict = verify_node(node, bonds, node_config, raw.origins if raw else None,
-                              _statuses(earlier, node.name), hint, settings,
-                              later=raw.bonding_later if raw else None, log=raw.controller_log if raw else None)
+        verdict = verify_node(node, bonds, node_config, _statuses(earlier, node.name), hint, settings)
         verdicts.append(verdict)
         errors.extend(verdict.errors)
         notes.extend(verdict.notes)
     return verdicts, errors, notes
 
 
-def _statuses(found: Discovery | None, node: str) -> dict[str, BondStatus] | None:
-    """The bonding files of an earlier read of `node`, parsed (the ones that parse)."""
+def _read_reference(text: str, filename: str, source: str) -> ReferenceConfig:
+    """A config read once; one that does not parse is reported for each bond compared with it."""
+    from talosbond.config import read_config
     from talosbond.errors import ParseError
-    from talosbond.parsing.bonding import parse_bonding
+    from talosbond.verify import ReferenceConfig
+
+    try:
+        return ReferenceConfig(read_config(text, filename), source)
+    except ParseError as exc:
+        return ReferenceConfig(None, source, exc)
+
+
+def _running_config(conn: Connection, node: Node, via: str, notes: list[str]) -> ReferenceConfig | None:
+    """The node's own config: read with the node (a capture's machineconfig.yaml), else from the live node."""
+    from talosbond.sources.talosctl_apply import config_to_compare
+    from talosbond.verify import ReferenceConfig
+
+    source = "the node's machine config"
+    if node.config is not None or node.config_error is not None:
+        return ReferenceConfig(node.config, source, node.config_error)
+    compared = config_to_compare(conn, node.name, via)
+    if isinstance(compared, str):
+        notes.append(compared)
+        return None
+    return _read_reference(*compared, source)
+
+
+def _statuses(found: Discovery | None, node: str) -> dict[str, BondStatus] | None:
+    """The bond files of an earlier read of `node` (the ones that parsed)."""
+    from talosbond.model import BondStatus
 
     if found is None:
         return None
-    out: dict[str, BondStatus] = {}
-    for earlier in found.nodes:
-        if earlier.name != node:
-            continue
-        for bond, text in earlier.bonding.items():
-            try:
-                out[bond] = parse_bonding(text, bond)
-            except ParseError:
-                continue
-    return out
+    return {bond: status for earlier in found.nodes if earlier.name == node
+            for bond, status in earlier.bonds.items() if isinstance(status, BondStatus)}

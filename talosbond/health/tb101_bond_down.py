@@ -20,9 +20,12 @@ LEVEL = "error"
 
 def check(ctx: HealthContext) -> Iterator[Problem]:
     if ctx.status.mii_status != "up":
+        up, wanted = len(ctx.up_members), ctx.status.min_links or 0
+        why = (f": only {up} member(s) up, fewer than min_links {wanted}, so the kernel drops the bond's carrier "
+               "although a member is up" if ctx.lacp and 0 < up < wanted else "")
         yield ctx.problem(
-            f"{ctx.bond} is down (MII Status: {ctx.status.mii_status}): it has no carrier, so nothing is sent or "
-            "received on it, its VLANs or its addresses",
+            f"{ctx.bond} is down (MII Status: {ctx.status.mii_status}){why}: it has no carrier, so nothing is sent "
+            "or received on it, its VLANs or its addresses",
             (f"that {arp_targets(ctx)} answers ARP from the bond's network (under ARP monitoring a silent target "
              "takes the bond down with every cable fine), then " if ctx.arp else "")
             + f"the cables and switch ports of {ports(ctx)}"

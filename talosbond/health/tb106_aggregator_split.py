@@ -41,6 +41,12 @@ def check(ctx: HealthContext) -> Iterator[Problem]:
         if active.ports < len(up):
             details.append(f"the active aggregator {active.aggregator_id} has {active.ports} port(s) but "
                            f"{len(up)} members are up")
+    partners = {m.partner.system_mac for m in up if m.partner is not None and m.partner.system_mac
+                and m.partner.system_mac != "00:00:00:00:00:00"}
+    if details and len(partners) > 1:  # a real 6.1 bond split over two switches that are not an MLAG pair
+        details.append("the members face different LACP partners (" + ", ".join(
+            f"{m.name}: {m.partner.system_mac}" for m in up if m.partner is not None and m.partner.system_mac)
+            + "), i.e. two switches that do not act as one")
     if details:
         yield ctx.problem(
             f"{ctx.bond} is split: {'; '.join(details)}: only the active aggregator's ports carry traffic",

@@ -30,9 +30,11 @@ class LintContext:
 
     @property
     def effective_version(self) -> tuple[int, int]:
-        from talosbond.plan import NEWEST
+        """The release simulations run for: the known one, else explicitly the newest (rules that must not
+        guess, like TB010, read `version`)."""
+        from talosbond.features import release_or_newest
 
-        return self.version or NEWEST
+        return release_or_newest(self.version)
 
     def proofs(self, node: Node) -> list[NodeProof]:
         """Every bond of the file resolved on `node`, before and after it forms (computed once)."""
@@ -70,13 +72,13 @@ def lint_view(view: ConfigView, nodes: Sequence[Node] = (), version: tuple[int, 
 
 def lint_text(
     text: str, filename: str, nodes: Sequence[Node] = (), talos_version: tuple[int, int] | None = None,
-    settings: Settings | None = None,
+    settings: Settings | None = None, view: ConfigView | None = None,
 ) -> list[Problem]:
     """Lint a config or patch given as text (raises `ParseError` on bad YAML); inline
-    `# talosbond: disable=...` comments are honoured."""
+    `# talosbond: disable=...` comments are honoured. `view` is the text already read, when the caller has it."""
     from talosbond.suppression import apply_suppressions
 
-    problems = lint_view(read_config(text, filename), nodes, talos_version, settings)
+    problems = lint_view(view or read_config(text, filename), nodes, talos_version, settings)
     return list(apply_suppressions(problems, text, {r.code: r.name for r in all_rules()}))
 
 

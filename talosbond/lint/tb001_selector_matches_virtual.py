@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from talosbond import features
 from talosbond.lint import LintContext
 from talosbond.lint._util import selector_is_physical_only
 from talosbond.model import Problem
@@ -56,11 +57,12 @@ def _fix(ctx: LintContext, index: int, bond_name: str, raw: dict[str, object]) -
     version = ctx.effective_version
     if len(drivers) == 1:
         fixed["driver"] = drivers.pop()
-    elif version >= (1, 7):
+    elif features.has(features.PHYSICAL_SELECTOR, version):
         fixed["physical"] = True
     else:
         fixed["driver"] = "<the NIC's driver>"
-    if version >= (1, 9) and "hardwareAddr" in fixed and "permanentAddr" not in fixed:
+    if features.has(features.PERMANENT_ADDR_SELECTOR, version) and "hardwareAddr" in fixed \
+            and "permanentAddr" not in fixed:
         fixed["permanentAddr"] = fixed.pop("hardwareAddr")
     return "{" + ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in fixed.items()) + "}"
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from talosbond.config import read_config
-from talosbond.errors import ParseError
 from talosbond.lint import LintContext
 from talosbond.model import Problem
 
@@ -28,11 +26,8 @@ def check(ctx: LintContext) -> Iterator[Problem]:
     if any("version" in doc and "machine" in doc for doc in ctx.view.documents):
         return  # a whole machine config replaces the node's; only a patch is merged into it
     for node in ctx.nodes:
-        if not node.machineconfig:
-            continue
-        try:
-            current = read_config(node.machineconfig, f"{node.name} machine config")
-        except ParseError:
+        current = node.config
+        if current is None:
             continue
         existing = {b.name for b in current.legacy_bonds} | {b.name for b in current.bonds}
         for bond in ctx.view.legacy_bonds:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from talosbond import features
 from talosbond.lint import LintContext
 from talosbond.model import Link, Problem
 
@@ -70,7 +71,7 @@ def _link_map() -> dict[str, Any]:
 def _name_problem(name: str, version: tuple[int, int]) -> str:
     if not name:
         return "name must be set"
-    if "%" in name and version >= (1, 13):
+    if "%" in name and features.has(features.ALIAS_PATTERNS, version):
         prefix, _, verb = name.partition("%")
         if verb != "d" or not prefix:
             return f"name {name!r} has an invalid format verb: a pattern alias is <prefix>%d, e.g. bond0-m%d"

@@ -1,7 +1,9 @@
 """One card claimed by two bonds: a name listed in two legacy bonds (or a bond and a bridge), one link in
 two BondConfigs, or legacy selectors of two bonds that can pick the same card.
 
-A link has one master. Talos refuses two legacy bonds naming the same interface ("is declared as part of
+Without the node's links, two selectors overlap unless a field both set can never match the same value;
+with them (`-n`/`--from`), the cards both bonds really select are named. A link has one master. Talos
+refuses two legacy bonds naming the same interface ("is declared as part of
 two separate links"); it accepts the multi-document and selector forms, and then enslaves the card into
 whichever bond its controller handles first: the other bond runs without it, and which one wins can
 change at the next reboot.
@@ -78,10 +80,21 @@ def _selected(ctx: LintContext, first: LegacyBond, second: LegacyBond) -> Iterat
                     "bond runs without it", path=f"{second.path}.bond.deviceSelectors[{j}]")
 
 
+def _proven(ctx: LintContext, first: LegacyBond, second: LegacyBond) -> Iterator[Problem]:
+    """With the node's links, the cards both bonds' selectors really match (before the bonds form)."""
+    for node in ctx.nodes:
+        members = {p.bond: set(p.before.members) for p in ctx.proofs(node)}
+        shared = sorted(members.get(first.name, set()) & members.get(second.name, set()))
+        if shared:
+            yield ctx.problem(f"{', '.join(shared)} is selected by both {first.name} and {second.name}: it lands in "
+                              "one of them and the other bond runs without it", path=f"{second.path}.bond",
+                              node=node.name)
+
+
 def check(ctx: LintContext) -> Iterator[Problem]:
     yield from _named(ctx)
     for first, second in combinations(ctx.view.legacy_bonds, 2):
-        yield from _selected(ctx, first, second)
+        yield from (_proven if ctx.nodes else _selected)(ctx, first, second)
     owner: dict[str, str] = {}
     for mbond in ctx.view.bonds:
         for i, link in enumerate(dict.fromkeys(mbond.links)):

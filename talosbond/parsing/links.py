@@ -163,7 +163,7 @@ def parse_links(text: str, source: str = "<links>", fragment: bool = False) -> d
     """Parse `get links` output (YAML stream or concatenated JSON objects), one or many nodes.
 
     Returns the links per node in the order they appear. Raises `ParseError` on malformed input, and on a
-    cut-off last document unless `fragment` (a caller's own excerpt of a spec, not talosctl's output).
+    cut-off last document unless `fragment` (text talosbond put together itself, from an API answer).
     """
     stripped = text.lstrip()
     if not stripped:

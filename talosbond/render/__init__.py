@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from talosbond.config import read_config
+from talosbond.config import ConfigView, read_config
 from talosbond.errors import TalosbondError
 from talosbond.model import Node
 from talosbond.plan import BondPlan
@@ -30,6 +30,7 @@ class Patch:
     documents: tuple[dict[str, Any], ...]
     strategy: str
     proofs: tuple[NodeProof, ...]
+    view: ConfigView  # the text read back: what lint checks
 
 
 def build_documents(
@@ -58,4 +59,4 @@ def render_patch(plan: BondPlan, nodes: Sequence[Node], per_member: bool = False
             raise TalosbondError(f"{node.name}: the rendered patch does not prove: {failing[0].problems()[0]}")
         proofs.extend(node_proofs)
     validate_documents(documents, plan.version, "<patch>")
-    return Patch(text, tuple(documents), strategy, tuple(proofs))
+    return Patch(text, tuple(documents), strategy, tuple(proofs), view)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from talosbond.errors import UsageError
 from talosbond.model import NodeError, RawNode
@@ -27,11 +27,8 @@ class Connection:
     from_dir: str | None = None
     timeout: float = 30.0
     want_bonding: bool = False  # also read /proc/net/bonding/<bond> for each bond link
-    want_log: bool = False  # also read the controller-runtime log (talosctl source; verify traces Talos's errors)
-    extra: dict[str, str] = field(default_factory=dict)
-    # Sources that decode records themselves (the API) also render them as talosctl text for RawNode's text
-    # fields; only `discover --save` needs that, and skipping it saves ~10% of a large fleet's fetch.
-    raw_text: bool = True
+    want_config: bool = True  # also read the node's machine config where the source has it (a capture)
+    want_log: bool = False  # also read the controller-runtime log (talosctl, capture; verify traces its errors)
 
 
 def resolve_source(conn: Connection) -> str:
@@ -67,7 +64,7 @@ def fetch_nodes(conn: Connection, progress: Callable[[str], None] | None = None)
         from talosbond.sources.capture import read_capture
 
         assert conn.from_dir is not None
-        return read_capture(conn.from_dir, conn.nodes)
+        return read_capture(conn.from_dir, conn.nodes, conn.want_config, conn.want_log)
     if not conn.nodes and kind == "talosctl":
         conn = replace(conn, nodes=_context_nodes(conn))
         if not conn.nodes:

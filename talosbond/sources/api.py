@@ -6,11 +6,12 @@ every request; each request names its target with the `node` metadata header (ap
 are in flight at once, bounded per connection. Every call has its own deadline; only reads are retried,
 and only on errors that say "try again".
 
-Per node: `/cosi.resource.State/List` for links (the protobuf spec decoded straight into `Link`s; the YAML
-spec the server sends beside it is the fallback), addresses and routes; `/machine.MachineService/Read` for
-/proc/net/dev (and /proc/net/bonding/<bond>); `/machine.MachineService/Version` for the Talos tag.
+Per node: `/cosi.resource.State/List` for links, addresses and routes (decoded by `parsing.protobuf`);
+`/machine.MachineService/Read` for /proc/net/dev (and /proc/net/bonding/<bond>);
+`/machine.MachineService/Version` for the Talos tag.
 
-grpclib and protobuf are imported here only, so that nothing else pays for them at start-up.
+grpclib is imported here only (protobuf here and in `parsing.protobuf`), so that nothing else pays for them
+at start-up.
 """
 
 from __future__ import annotations
@@ -19,26 +20,22 @@ import asyncio
 import contextlib
 import datetime as dt
 import gc
-import ipaddress
-import re
 import ssl
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-from google.protobuf.message import DecodeError
 from grpclib import GRPCError
 from grpclib.client import Channel, Handler
 from grpclib.const import Status
 from grpclib.exceptions import ProtocolError, StreamTerminatedError
 from grpclib.protocol import H2Protocol
 
-from talosbond.errors import ParseError, SourceError, UsageError
-from talosbond.model import SPEED_UNKNOWN, Address, Link, NodeError, RawNode, Route
-from talosbond.parsing.links import parse_links
-from talosbond.proto import common_pb2, machine_pb2, network_pb2, resource_pb2
+from talosbond.errors import SourceError, UsageError
+from talosbond.model import NodeError, RawNode
+from talosbond.parsing.protobuf import ADDRESS_TYPE, LINK_TYPE, ROUTE_TYPE, bond_names
+from talosbond.proto import common_pb2, machine_pb2, resource_pb2
 from talosbond.proto.machine_grpc import MachineServiceStub
 from talosbond.proto.resource_grpc import StateStub
 from talosbond.sources import Connection
@@ -50,11 +47,7 @@ from talosbond.sources.talosconfig import (
     split_endpoint,
 )
 
-LINK_TYPE = "LinkStatuses.net.talos.dev"
-ADDRESS_TYPE = "AddressStatuses.net.talos.dev"
-ROUTE_TYPE = "RouteStatuses.net.talos.dev"
 NAMESPACE = "network"
-MAIN_TABLE = 254  # RT_TABLE_MAIN
 
 # In-flight calls per endpoint connection. Go's gRPC server (apid) sets no stream limit; this bound keeps
 # memory and the endpoint's proxy load flat for any fleet size, and is wide enough that a 20 ms call
@@ -65,225 +58,8 @@ MAX_NODES = 64
 RETRIES = 2  # extra attempts for a read that failed with UNAVAILABLE
 RETRY_BACKOFF = 0.25
 
-# --- how Talos spells enum values in YAML (the wire carries only numbers) ---------------------------------
-# ARPHRD_* -> nethelpers.LinkType text (`pkg/machinery/nethelpers/linktype.go`).
-LINK_TYPES: dict[int, str] = {
-    0: "netrom", 1: "ether", 2: "eether", 3: "ax25", 4: "pronet", 5: "chaos", 6: "ieee802", 7: "arcnet",
-    8: "atalk", 15: "dlci", 19: "atm", 23: "metricom", 24: "ieee1394", 27: "eui64", 32: "infiniband",
-    256: "slip", 257: "cslip", 258: "slip6", 259: "cslip6", 260: "rsrvd", 264: "adapt", 270: "rose", 271: "x25",
-    272: "hwx25", 280: "can", 512: "ppp", 513: "cisco", 516: "lapb", 517: "ddcmp", 518: "rawhdlc", 768: "ipip",
-    769: "tunnel6", 770: "frad", 771: "skip", 772: "loopback", 773: "localtlk", 774: "fddi", 775: "bif",
-    776: "sit", 777: "ip/ddp", 778: "gre", 779: "pimreg", 780: "hippi", 781: "ash", 782: "econet", 783: "irda",
-    784: "fcpp", 785: "fcal", 786: "fcpl", **{787 + i: f"fcfb_{i}" for i in range(13)}, 800: "tr",
-    801: "ieee802.11", 802: "ieee802.11_prism", 803: "ieee802.11_radiotap", 804: "ieee802.15.4",
-    805: "ieee802.15.4_monitor", 820: "phonet", 821: "phonet_pipe", 822: "caif", 823: "ip6gre", 824: "netlink",
-    825: "6lowpan", 65534: "nohdr", 65535: "void",
-}
-OPER_STATES = {0: "unknown", 1: "notPresent", 2: "down", 3: "lowerLayerDown", 4: "testing", 5: "dormant", 6: "up"}
-# From Talos v1.8 Fibre prints as "" (an enumer quirk), before as "Fibre"; both paths must give the same
-# `Link`, so for a Fibre port the decoder looks at how the YAML spec beside it spells it.
-PORTS = {0: "TwistedPair", 1: "AUI", 2: "MII", 3: "", 4: "BNC", 5: "DirectAttach", 239: "None", 255: "Other"}
-DUPLEXES = {0: "Half", 1: "Full", 255: "Unknown"}
-VLAN_PROTOCOLS = {0x8100: "802.1q", 0x88A8: "802.1ad"}
-LINK_FLAGS = ("UP", "BROADCAST", "DEBUG", "LOOPBACK", "POINTTOPOINT", "NOTRAILERS", "RUNNING", "NOARP", "PROMISC",
-              "ALLMULTI", "MASTER", "SLAVE", "MULTICAST", "PORTSEL", "AUTOMEDIA", "DYNAMIC", "LOWER_UP", "DORMANT",
-              "ECHO")
-
 T = TypeVar("T")
 Progress = Callable[[str], None]
-
-
-# --- decoding ------------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=256)
-def _flags(bits: int) -> str:
-    return ",".join(name for bit, name in enumerate(LINK_FLAGS) if bits & (1 << bit))
-
-
-def _mac(raw: bytes) -> str:
-    return raw.hex(":")
-
-
-def link_from_proto(name: str, proto_spec: bytes) -> Link:
-    """A `LinkStatusSpec` protobuf -> `Link`, equal to what the YAML spec parses to (Fibre spelled as
-    Talos >= v1.8 does, see `PORTS`). Raises `DecodeError`."""
-    spec = network_pb2.LinkStatusSpec.FromString(proto_spec)
-    speed = spec.speed_megabits
-    vlan_id = spec.vlan.vid if spec.HasField("vlan") and spec.vlan.vid else None
-    return Link(
-        name=name,
-        index=spec.index,
-        type=LINK_TYPES.get(spec.type, f"LinkType({spec.type})"),
-        link_index=spec.link_index,
-        flags=_flags(spec.flags),
-        hardware_addr=_mac(spec.hardware_addr),
-        permanent_addr=_mac(spec.permanent_addr),
-        broadcast_addr=_mac(spec.broadcast_addr),
-        mtu=spec.mtu,
-        queue_disc=spec.queue_disc,
-        master_index=spec.master_index,
-        operational_state=OPER_STATES.get(spec.operational_state, f"OperationalState({spec.operational_state})"),
-        kind=spec.kind,
-        slave_kind=spec.slave_kind,
-        bus_path=spec.bus_path,
-        pci_id=spec.pciid,
-        driver=spec.driver,
-        driver_version=spec.driver_version,
-        firmware_version=spec.firmware_version,
-        product_id=spec.product_id,
-        vendor_id=spec.vendor_id,
-        product=spec.product,
-        vendor=spec.vendor,
-        link_state=spec.link_state,
-        speed_mbit=None if speed in (0, SPEED_UNKNOWN) else speed,
-        port=PORTS.get(spec.port, f"Port({spec.port})"),
-        duplex=DUPLEXES.get(spec.duplex, f"Duplex({spec.duplex})"),
-        alias=spec.alias,
-        alt_names=tuple(spec.alt_names),
-        vlan_id=vlan_id,
-        vlan_protocol=VLAN_PROTOCOLS.get(spec.vlan.protocol, "") if vlan_id is not None else "",
-    )
-
-
-@lru_cache(maxsize=4096)
-def _ip(raw: bytes) -> str:
-    """A Go netip.Addr in binary form -> its text (Go's spelling: IPv4-mapped IPv6 as ::ffff:a.b.c.d)."""
-    if not raw:
-        return ""
-    zone = ""
-    if len(raw) > 16:
-        raw, zone = raw[:16], "%" + raw[16:].decode("utf-8", "replace")
-    address = ipaddress.ip_address(raw)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return f"::ffff:{address.ipv4_mapped}{zone}"
-    return f"{address}{zone}"
-
-
-def _prefix(prefix: common_pb2.NetIPPrefix) -> str:
-    return f"{_ip(prefix.ip)}/{prefix.prefix_length}" if prefix.ip else ""
-
-
-def decode_addresses(resources: Sequence[resource_pb2.Resource]) -> tuple[Address, ...] | None:
-    """AddressStatus protobuf specs -> `Address`es; None when any spec is missing or undecodable."""
-    out = []
-    for resource in resources:
-        if not resource.spec.proto_spec:
-            return None
-        try:
-            spec = network_pb2.AddressStatusSpec.FromString(resource.spec.proto_spec)
-            address = _prefix(spec.address)
-        except (DecodeError, ValueError):
-            return None
-        if not address or not spec.link_name:
-            return None  # the YAML path reports it, naming the line
-        out.append(Address(link=spec.link_name, address=address))
-    return tuple(out)
-
-
-def decode_routes(resources: Sequence[resource_pb2.Resource]) -> tuple[Route, ...] | None:
-    """RouteStatus protobuf specs -> `Route`s of the main table; None when any spec is missing or undecodable."""
-    out = []
-    for resource in resources:
-        if not resource.spec.proto_spec:
-            return None
-        try:
-            spec = network_pb2.RouteStatusSpec.FromString(resource.spec.proto_spec)
-            if spec.table != MAIN_TABLE:
-                continue
-            out.append(Route(link=spec.out_link_name, destination=_prefix(spec.destination),
-                             gateway=_ip(spec.gateway.ip)))
-        except (DecodeError, ValueError):
-            return None
-    return tuple(out)
-
-
-_PLAIN = re.compile(r"^[A-Za-z0-9_./@+-][A-Za-z0-9_./:@+-]*$")
-_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"}
-
-
-@lru_cache(maxsize=8192)
-def _scalar(value: str) -> str:
-    if value and _PLAIN.match(value) and value.lower() not in _YAML_WORDS and not value.endswith(":"):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-@lru_cache(maxsize=4096)
-def _time(seconds: int, nanos: int) -> str:
-    stamp = dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    if nanos:
-        stamp += "." + f"{nanos:09d}".rstrip("0")
-    return stamp + "Z"
-
-
-def resource_yaml(node: str, resource: resource_pb2.Resource) -> str:
-    """One resource as `talosctl get -o yaml` prints it: the node, the metadata, and the server's YAML spec."""
-    meta = resource.metadata
-    created, updated = meta.created, meta.updated
-    text = (
-        f"node: {_scalar(node)}\nmetadata:\n    namespace: {_scalar(meta.namespace)}\n    type: {_scalar(meta.type)}\n"
-        f"    id: {_scalar(meta.id)}\n    version: {_scalar(meta.version)}\n    owner: {_scalar(meta.owner)}\n"
-        f"    phase: {_scalar(meta.phase)}\n    created: {_time(created.seconds, created.nanos)}\n"
-        f"    updated: {_time(updated.seconds, updated.nanos)}\n"
-    )
-    extra = []
-    for key, mapping in (("labels", meta.labels), ("annotations", meta.annotations)):
-        if mapping:
-            extra.append(f"    {key}:\n")
-            extra.extend(f"        {_scalar(k)}: {_scalar(v)}\n" for k, v in sorted(mapping.items()))
-    if meta.finalizers:
-        extra.append("    finalizers:\n")
-        extra.extend(f"        - {_scalar(f)}\n" for f in meta.finalizers)
-    spec = resource.spec.yaml_spec.rstrip("\n")
-    tail = "spec:\n    " + spec.replace("\n", "\n    ") + "\n" if spec else "spec: {}\n"
-    return text + "".join(extra) + tail if extra else text + tail
-
-
-def yaml_stream(node: str, resources: Sequence[resource_pb2.Resource]) -> str:
-    """Resources as one `talosctl get -o yaml` stream."""
-    return "---\n".join([resource_yaml(node, r) for r in resources])
-
-
-def _bond_settings(name: str, yaml_spec: str, origin: str) -> dict[str, Any] | None:
-    """A bond's `bondMaster` settings from its YAML spec (None when it has none), read by the links parser
-    itself so the values have the types the text path gives them; only that block is parsed. Raises
-    `ParseError`."""
-    lines = yaml_spec.splitlines()
-    try:
-        start = lines.index("bondMaster:")
-    except ValueError:
-        return None
-    end = start + 1
-    while end < len(lines) and (lines[end].startswith(" ") or not lines[end]):
-        end += 1
-    block = "\n".join("    " + line for line in lines[start:end])
-    parsed = parse_links(f"metadata:\n    id: {_scalar(name)}\nspec:\n{block}\n", origin, fragment=True)
-    return next(iter(parsed.values()))[0].bond_master
-
-
-def decode_links(node: str, resources: Sequence[resource_pb2.Resource], origin: str) -> tuple[Link, ...] | None:
-    """Links from the protobuf specs; None when any spec is missing or undecodable (the caller then parses
-    the YAML specs). A bond's settings are not in talosbond's protos: its YAML spec is parsed instead."""
-    links = []
-    for resource in resources:
-        name = resource.metadata.id
-        spec = resource.spec
-        if not spec.proto_spec:
-            return None
-        try:
-            link = link_from_proto(name, spec.proto_spec)
-            if link.port == "" and "\nport: Fibre\n" in "\n" + spec.yaml_spec:
-                link = replace(link, port="Fibre")
-        except DecodeError:
-            return None
-        if link.kind == "bond":
-            try:
-                link = replace(link, bond_master=_bond_settings(name, spec.yaml_spec, origin))
-            except ParseError:
-                return None
-        links.append(link)
-    return tuple(links)
 
 
 # --- connections -------------------------------------------------------------------------------------------
@@ -480,7 +256,6 @@ class ApiPlan:
     timeout: float
     want_bonding: bool
     context: TalosContext | None = None
-    raw_text: bool = True  # also render talosctl-style text (Connection.raw_text)
     role: str = ""  # the client certificate's Subject O, e.g. os:admin
     refusal: str = ""  # why a server may refuse the client certificate, as far as we can tell
 
@@ -523,7 +298,7 @@ def plan(conn: Connection) -> ApiPlan:
                              "pass -e ENDPOINT (a control-plane address), or `talosctl config endpoint ...`")
         endpoints = tuple(dict.fromkeys(split_endpoint(e) for e in names))
     return ApiPlan(nodes=tuple(nodes), endpoints=endpoints, ssl=context, insecure=conn.insecure,
-                   timeout=conn.timeout, want_bonding=conn.want_bonding, context=ctx, raw_text=conn.raw_text,
+                   timeout=conn.timeout, want_bonding=conn.want_bonding, context=ctx,
                    role=role, refusal=refusal)
 
 
@@ -702,48 +477,26 @@ class _Fetcher:
 
     async def _assemble(self, node: str, routes: Any, resources: list[resource_pb2.Resource], netdev: str | None,
                         optional: dict[str, Any]) -> RawNode | NodeError:
-        """Decode what came back into a `RawNode`; render talosctl-style text only where it is needed (a
-        spec that did not decode, which the text parser then reports, or `--save`)."""
-        origin = f"{node}: API List {LINK_TYPE}"
-        origins = {"links": origin, "netdev": f"{node}: /proc/net/dev",
+        """What came back, as read: the resources go to `parsing.protobuf`, talosctl-style text is rendered
+        only for `--save`. Bond files need the bond names, which only the link resources' `kind` tells."""
+        origins = {"links": f"{node}: API List {LINK_TYPE}", "netdev": f"{node}: /proc/net/dev",
                    "addresses": f"{node}: API List {ADDRESS_TYPE}", "routes": f"{node}: API List {ROUTE_TYPE}"}
-        keep = self.plan.raw_text
-        links = decode_links(node, resources, origin) if resources else None
-        links_text = yaml_stream(node, resources) if keep or links is None else ""
-        address_list: list[resource_pb2.Resource] = optional["addresses"] or []
-        route_list: list[resource_pb2.Resource] = optional["routes"] or []
-        addresses = decode_addresses(address_list) if address_list else None
-        route_records = decode_routes(route_list) if route_list else None
         bonding: dict[str, str] = {}
         if self.plan.want_bonding and not self.plan.insecure:
-            from talosbond.sources.talosctl import bond_names
-
-            if links is not None:
-                names = [link.name for link in links if link.kind == "bond"]
-            else:
-                names = bond_names(links_text)
             try:
-                for bond in names:
+                for bond in bond_names(resources):
                     text = await self._read(routes, f"/proc/net/bonding/{bond}", missing_ok=True)
                     if text is not None:
                         bonding[bond] = text
                         origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
             except _Failure as exc:
                 return NodeError(node, exc.message, exc.hint)
-        return RawNode(
-            node=node,
-            links=links_text,
-            parsed_links=links,
-            netdev=netdev,
-            version=optional["version"] or "",
-            addresses=yaml_stream(node, address_list) if address_list and (keep or addresses is None) else None,
-            routes=yaml_stream(node, route_list) if route_list and (keep or route_records is None) else None,
-            parsed_addresses=addresses,
-            parsed_routes=route_records,
-            bonding=bonding,
-            origins=origins,
-            via="api",
-        )
+        found = {"links": tuple(resources)}
+        for key in ("addresses", "routes"):
+            if optional[key]:
+                found[key] = tuple(optional[key])
+        return RawNode(node=node, links="", netdev=netdev, version=optional["version"] or "", bonding=bonding,
+                       origins=origins, via="api", resources=found)
 
     async def run(self) -> list[RawNode | NodeError]:
         nodes = self.plan.nodes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from talosbond.errors import SourceError
@@ -38,18 +39,22 @@ def _node_name(links_text: str, folder: Path) -> str:
     return match.group(1) if match and match.group(1) else folder.name
 
 
-def read_node_dir(folder: Path) -> RawNode:
-    """One node's capture folder -> `RawNode`; raises `SourceError` for unreadable files."""
+def read_node_dir(folder: Path, want_config: bool = True, want_log: bool = True) -> RawNode:
+    """One node's capture folder -> `RawNode`; raises `SourceError` for unreadable files. Without
+    `want_config` (`want_log`) the machine config (the controller-runtime log) is left unread: `discover`
+    needs neither."""
     links_path = folder / LINKS
     links = _read(links_path)
     texts: dict[str, str | None] = {}
     origins = {"links": str(links_path)}
     for key, filename in _OPTIONAL.items():
         path = folder / filename
-        texts[key] = _read(path) if path.is_file() else None
+        wanted = (want_config or key != "machineconfig") and (want_log or key != "controller_log")
+        texts[key] = _read(path) if wanted and path.is_file() else None
         origins[key] = str(path)
     version_path = folder / "version.txt"
     version = _read(version_path).strip() if version_path.is_file() else ""
+    origins["version"] = str(version_path)
     bonding: dict[str, str] = {}
     later: dict[str, str] = {}
     bond_dir = folder / "bonding"
@@ -76,7 +81,9 @@ def read_node_dir(folder: Path) -> RawNode:
     )
 
 
-def read_capture(directory: str, nodes: tuple[str, ...] = ()) -> list[RawNode | NodeError]:
+def read_capture(
+    directory: str, nodes: tuple[str, ...] = (), want_config: bool = True, want_log: bool = True
+) -> list[RawNode | NodeError]:
     """Read a one-node capture or a fleet of node folders; `nodes` picks some by node or folder name."""
     root = Path(directory)
     if root.is_file():
@@ -100,7 +107,7 @@ def read_capture(directory: str, nodes: tuple[str, ...] = ()) -> list[RawNode | 
     claimed: dict[str, str] = {}  # node name -> the folder that holds it
     for folder in folders:
         try:
-            raw = read_node_dir(folder)
+            raw = read_node_dir(folder, want_config, want_log)
         except SourceError as exc:
             if not nodes or folder.name in nodes:
                 results.append(NodeError(folder.name, exc.message, exc.hint))
@@ -164,6 +171,17 @@ def _safe_folder(node: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", node) or "node"
 
 
+def _as_text(raw: RawNode) -> RawNode:
+    """The API's resources rendered as talosctl prints them: a capture holds only text."""
+    if not raw.resources:
+        return raw
+    from talosbond.parsing.protobuf import yaml_stream
+
+    texts = {key: yaml_stream(raw.node, resources) for key, resources in raw.resources.items()}
+    return replace(raw, links=texts.get("links", raw.links), addresses=texts.get("addresses", raw.addresses),
+                   routes=texts.get("routes", raw.routes), resources={})
+
+
 def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
     """Write a capture: the node's files in DIR for one node, DIR/<node>/ per node for several."""
     root = Path(directory)
@@ -171,7 +189,7 @@ def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
         raise SourceError(f"--save {directory}: already exists and is not an empty folder; nothing was written",
                           "save to a new folder (--save never overwrites a capture)")
     written: list[Path] = []
-    for raw in raws:
+    for raw in map(_as_text, raws):
         folder = root if len(raws) == 1 else root / _safe_folder(raw.node)
         files: dict[str, str | None] = {LINKS: raw.links, "version.txt": raw.version + "\n" if raw.version else None}
         for key, name in _OPTIONAL.items():

@@ -8,9 +8,8 @@ import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from talosbond.errors import ParseError, SourceError
+from talosbond.errors import SourceError
 from talosbond.model import NodeError, RawNode
-from talosbond.parsing.version import parse_version_output
 from talosbond.sources import Connection
 
 _BOND_ID = re.compile(r"^    id: (\S+)$")
@@ -74,13 +73,7 @@ def fetch_node(conn: Connection, node: str) -> RawNode:
             if "PermissionDenied" not in exc.message:
                 raise
             # an os:reader certificate lists links but cannot Read: rank without traffic counters
-    version = ""
-    version_text = _optional(conn, node, ["version"])
-    if version_text:
-        try:
-            version = parse_version_output(version_text, f"{node}: talosctl version")
-        except ParseError:
-            version = ""
+    version = _optional(conn, node, ["version"]) or ""
     addresses = _optional(conn, node, ["get", "addresses", "-o", "yaml"])
     routes = _optional(conn, node, ["get", "routes", "-o", "yaml"])
     bonding: dict[str, str] = {}
@@ -88,7 +81,8 @@ def fetch_node(conn: Connection, node: str) -> RawNode:
         for bond in bond_names(links):
             bonding[bond] = run_talosctl(conn, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False)
             origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
-    origins.update({"addresses": f"{node}: talosctl get addresses", "routes": f"{node}: talosctl get routes"})
+    origins.update({"addresses": f"{node}: talosctl get addresses", "routes": f"{node}: talosctl get routes",
+                    "version": f"{node}: talosctl version"})
     log = None
     if conn.want_log and not conn.insecure:  # maintenance mode serves no logs
         log = _optional(conn, node, ["logs", "controller-runtime"])

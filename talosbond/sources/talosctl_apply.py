@@ -27,6 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from talosbond.errors import SourceError, UsageError
+from talosbond.model import Node, RawNode
+from talosbond.parsing import build_node
 from talosbond.sources import Connection
 from talosbond.sources.talosctl import run_talosctl
 
@@ -61,12 +63,10 @@ def read_machineconfig(conn: Connection, node: str) -> tuple[str, str]:
     return text, how
 
 
-def config_to_compare(conn: Connection, node: str, saved: str, via: str) -> tuple[str, str] | str:
-    """The config `verify` compares a node's bonds with when no --against is given: (text, where from),
-    from the capture's machineconfig.yaml (`saved`) or the live node (talosctl source); or a note saying why
-    there is none."""
-    if saved:
-        return saved, f"{node} machineconfig.yaml"
+def config_to_compare(conn: Connection, node: str, via: str) -> tuple[str, str] | str:
+    """The live config `verify` compares a node's bonds with when no --against is given and the source
+    did not bring one: (text, where from) from the node (talosctl source), or a note saying why there is
+    none."""
     if via != "talosctl" or conn.insecure:
         return f"{node}: no machine config to compare with (pass --against FILE)"
     try:
@@ -173,17 +173,20 @@ class TalosctlOps:
     def active_config(self, node: str) -> str:
         return run_talosctl(self.quick, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False)
 
-    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[str, dict[str, str], dict[str, str]]:
-        """The node's links and /proc/net/bonding/<bond> for each bond; per-bond read errors apart."""
+    def read_state(self, node: str, bonds: Sequence[str]) -> tuple[Node, dict[str, str]]:
+        """The node's links and /proc/net/bonding/<bond> for each bond, parsed; per-bond read errors apart.
+        Raises `SourceError` when the links cannot be read, `ParseError` when they do not parse."""
         links = run_talosctl(self.quick, node, ["get", "links", "-o", "yaml"])
         texts: dict[str, str] = {}
+        origins = {"links": f"{node}: talosctl get links"}
         errors: dict[str, str] = {}
         for bond in bonds:
             try:
                 texts[bond] = run_talosctl(self.quick, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False)
+                origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
             except SourceError as exc:
                 errors[bond] = exc.message.removeprefix(f"{node}: ")
-        return links, texts, errors
+        return build_node(RawNode(node, links, bonding=texts, origins=origins, via="talosctl")), errors
 
     def probe(self, address: str, timeout: float = 3.0) -> str | None:
         """None when the address answers (ping, or a TCP connect for HOST:PORT), else why not."""

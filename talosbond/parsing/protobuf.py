@@ -1,0 +1,288 @@
+"""The Talos API's protobuf resources -> typed records, and back to talosctl's YAML for `--save`.
+
+The API sends each COSI resource twice: the protobuf spec (decoded here straight into `Link`, `Address`,
+`Route`) and the spec as YAML text (what `talosctl get -o yaml` prints). When a protobuf spec is missing or
+does not decode, the YAML specs are parsed instead, so a newer Talos never stops discovery. The enum tables
+are how Talos spells values in YAML (the wire carries only numbers).
+
+protobuf is imported here and in `sources/api.py` only, so that nothing else pays for it at start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from google.protobuf.message import DecodeError
+
+from talosbond.errors import ParseError
+from talosbond.model import SPEED_UNKNOWN, Address, Link, Route
+from talosbond.parsing.links import parse_links
+from talosbond.parsing.resources import parse_addresses, parse_routes
+from talosbond.proto import common_pb2, network_pb2, resource_pb2
+
+LINK_TYPE = "LinkStatuses.net.talos.dev"
+ADDRESS_TYPE = "AddressStatuses.net.talos.dev"
+ROUTE_TYPE = "RouteStatuses.net.talos.dev"
+MAIN_TABLE = 254  # RT_TABLE_MAIN
+
+# --- how Talos spells enum values in YAML (the wire carries only numbers) ---------------------------------
+# ARPHRD_* -> nethelpers.LinkType text (`pkg/machinery/nethelpers/linktype.go`).
+LINK_TYPES: dict[int, str] = {
+    0: "netrom", 1: "ether", 2: "eether", 3: "ax25", 4: "pronet", 5: "chaos", 6: "ieee802", 7: "arcnet",
+    8: "atalk", 15: "dlci", 19: "atm", 23: "metricom", 24: "ieee1394", 27: "eui64", 32: "infiniband",
+    256: "slip", 257: "cslip", 258: "slip6", 259: "cslip6", 260: "rsrvd", 264: "adapt", 270: "rose", 271: "x25",
+    272: "hwx25", 280: "can", 512: "ppp", 513: "cisco", 516: "lapb", 517: "ddcmp", 518: "rawhdlc", 768: "ipip",
+    769: "tunnel6", 770: "frad", 771: "skip", 772: "loopback", 773: "localtlk", 774: "fddi", 775: "bif",
+    776: "sit", 777: "ip/ddp", 778: "gre", 779: "pimreg", 780: "hippi", 781: "ash", 782: "econet", 783: "irda",
+    784: "fcpp", 785: "fcal", 786: "fcpl", **{787 + i: f"fcfb_{i}" for i in range(13)}, 800: "tr",
+    801: "ieee802.11", 802: "ieee802.11_prism", 803: "ieee802.11_radiotap", 804: "ieee802.15.4",
+    805: "ieee802.15.4_monitor", 820: "phonet", 821: "phonet_pipe", 822: "caif", 823: "ip6gre", 824: "netlink",
+    825: "6lowpan", 65534: "nohdr", 65535: "void",
+}
+OPER_STATES = {0: "unknown", 1: "notPresent", 2: "down", 3: "lowerLayerDown", 4: "testing", 5: "dormant", 6: "up"}
+# From Talos v1.8 Fibre prints as "" (an enumer quirk), before as "Fibre"; both paths must give the same
+# `Link`, so for a Fibre port the decoder looks at how the YAML spec beside it spells it.
+PORTS = {0: "TwistedPair", 1: "AUI", 2: "MII", 3: "", 4: "BNC", 5: "DirectAttach", 239: "None", 255: "Other"}
+DUPLEXES = {0: "Half", 1: "Full", 255: "Unknown"}
+VLAN_PROTOCOLS = {0x8100: "802.1q", 0x88A8: "802.1ad"}
+LINK_FLAGS = ("UP", "BROADCAST", "DEBUG", "LOOPBACK", "POINTTOPOINT", "NOTRAILERS", "RUNNING", "NOARP", "PROMISC",
+              "ALLMULTI", "MASTER", "SLAVE", "MULTICAST", "PORTSEL", "AUTOMEDIA", "DYNAMIC", "LOWER_UP", "DORMANT",
+              "ECHO")
+
+
+@lru_cache(maxsize=256)
+def _flags(bits: int) -> str:
+    return ",".join(name for bit, name in enumerate(LINK_FLAGS) if bits & (1 << bit))
+
+
+def _mac(raw: bytes) -> str:
+    return raw.hex(":")
+
+
+def link_from_proto(name: str, proto_spec: bytes) -> Link:
+    """A `LinkStatusSpec` protobuf -> `Link`, equal to what the YAML spec parses to (Fibre spelled as
+    Talos >= v1.8 does, see `PORTS`). Raises `DecodeError`."""
+    spec = network_pb2.LinkStatusSpec.FromString(proto_spec)
+    speed = spec.speed_megabits
+    vlan_id = spec.vlan.vid if spec.HasField("vlan") and spec.vlan.vid else None
+    return Link(
+        name=name,
+        index=spec.index,
+        type=LINK_TYPES.get(spec.type, f"LinkType({spec.type})"),
+        link_index=spec.link_index,
+        flags=_flags(spec.flags),
+        hardware_addr=_mac(spec.hardware_addr),
+        permanent_addr=_mac(spec.permanent_addr),
+        broadcast_addr=_mac(spec.broadcast_addr),
+        mtu=spec.mtu,
+        queue_disc=spec.queue_disc,
+        master_index=spec.master_index,
+        operational_state=OPER_STATES.get(spec.operational_state, f"OperationalState({spec.operational_state})"),
+        kind=spec.kind,
+        slave_kind=spec.slave_kind,
+        bus_path=spec.bus_path,
+        pci_id=spec.pciid,
+        driver=spec.driver,
+        driver_version=spec.driver_version,
+        firmware_version=spec.firmware_version,
+        product_id=spec.product_id,
+        vendor_id=spec.vendor_id,
+        product=spec.product,
+        vendor=spec.vendor,
+        link_state=spec.link_state,
+        speed_mbit=None if speed in (0, SPEED_UNKNOWN) else speed,
+        port=PORTS.get(spec.port, f"Port({spec.port})"),
+        duplex=DUPLEXES.get(spec.duplex, f"Duplex({spec.duplex})"),
+        alias=spec.alias,
+        alt_names=tuple(spec.alt_names),
+        vlan_id=vlan_id,
+        vlan_protocol=VLAN_PROTOCOLS.get(spec.vlan.protocol, "") if vlan_id is not None else "",
+    )
+
+
+@lru_cache(maxsize=4096)
+def _ip(raw: bytes) -> str:
+    """A Go netip.Addr in binary form -> its text (Go's spelling: IPv4-mapped IPv6 as ::ffff:a.b.c.d)."""
+    if not raw:
+        return ""
+    zone = ""
+    if len(raw) > 16:
+        raw, zone = raw[:16], "%" + raw[16:].decode("utf-8", "replace")
+    address = ipaddress.ip_address(raw)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}{zone}"
+    return f"{address}{zone}"
+
+
+def _prefix(prefix: common_pb2.NetIPPrefix) -> str:
+    return f"{_ip(prefix.ip)}/{prefix.prefix_length}" if prefix.ip else ""
+
+
+def decode_addresses(resources: Sequence[resource_pb2.Resource]) -> tuple[Address, ...] | None:
+    """AddressStatus protobuf specs -> `Address`es; None when any spec is missing or undecodable."""
+    out = []
+    for resource in resources:
+        if not resource.spec.proto_spec:
+            return None
+        try:
+            spec = network_pb2.AddressStatusSpec.FromString(resource.spec.proto_spec)
+            address = _prefix(spec.address)
+        except (DecodeError, ValueError):
+            return None
+        if not address or not spec.link_name:
+            return None  # the YAML path reports it, naming the line
+        out.append(Address(link=spec.link_name, address=address))
+    return tuple(out)
+
+
+def decode_routes(resources: Sequence[resource_pb2.Resource]) -> tuple[Route, ...] | None:
+    """RouteStatus protobuf specs -> `Route`s of the main table; None when any spec is missing or undecodable."""
+    out = []
+    for resource in resources:
+        if not resource.spec.proto_spec:
+            return None
+        try:
+            spec = network_pb2.RouteStatusSpec.FromString(resource.spec.proto_spec)
+            if spec.table != MAIN_TABLE:
+                continue
+            out.append(Route(link=spec.out_link_name, destination=_prefix(spec.destination),
+                             gateway=_ip(spec.gateway.ip)))
+        except (DecodeError, ValueError):
+            return None
+    return tuple(out)
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_./@+-][A-Za-z0-9_./:@+-]*$")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"}
+
+
+@lru_cache(maxsize=8192)
+def _scalar(value: str) -> str:
+    if value and _PLAIN.match(value) and value.lower() not in _YAML_WORDS and not value.endswith(":"):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@lru_cache(maxsize=4096)
+def _time(seconds: int, nanos: int) -> str:
+    stamp = dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    if nanos:
+        stamp += "." + f"{nanos:09d}".rstrip("0")
+    return stamp + "Z"
+
+
+def resource_yaml(node: str, resource: resource_pb2.Resource) -> str:
+    """One resource as `talosctl get -o yaml` prints it: the node, the metadata, and the server's YAML spec."""
+    meta = resource.metadata
+    created, updated = meta.created, meta.updated
+    text = (
+        f"node: {_scalar(node)}\nmetadata:\n    namespace: {_scalar(meta.namespace)}\n    type: {_scalar(meta.type)}\n"
+        f"    id: {_scalar(meta.id)}\n    version: {_scalar(meta.version)}\n    owner: {_scalar(meta.owner)}\n"
+        f"    phase: {_scalar(meta.phase)}\n    created: {_time(created.seconds, created.nanos)}\n"
+        f"    updated: {_time(updated.seconds, updated.nanos)}\n"
+    )
+    extra = []
+    for key, mapping in (("labels", meta.labels), ("annotations", meta.annotations)):
+        if mapping:
+            extra.append(f"    {key}:\n")
+            extra.extend(f"        {_scalar(k)}: {_scalar(v)}\n" for k, v in sorted(mapping.items()))
+    if meta.finalizers:
+        extra.append("    finalizers:\n")
+        extra.extend(f"        - {_scalar(f)}\n" for f in meta.finalizers)
+    spec = resource.spec.yaml_spec.rstrip("\n")
+    tail = "spec:\n    " + spec.replace("\n", "\n    ") + "\n" if spec else "spec: {}\n"
+    return text + "".join(extra) + tail if extra else text + tail
+
+
+def yaml_stream(node: str, resources: Sequence[resource_pb2.Resource]) -> str:
+    """Resources as one `talosctl get -o yaml` stream."""
+    return "---\n".join([resource_yaml(node, r) for r in resources])
+
+
+def _bond_settings(name: str, yaml_spec: str, origin: str) -> dict[str, Any] | None:
+    """A bond's `bondMaster` settings from its YAML spec (None when it has none), read by the links parser
+    itself so the values have the types the text path gives them; only that block is parsed. Raises
+    `ParseError`."""
+    lines = yaml_spec.splitlines()
+    try:
+        start = lines.index("bondMaster:")
+    except ValueError:
+        return None
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith(" ") or not lines[end]):
+        end += 1
+    block = "\n".join("    " + line for line in lines[start:end])
+    parsed = parse_links(f"metadata:\n    id: {_scalar(name)}\nspec:\n{block}\n", origin, fragment=True)
+    return next(iter(parsed.values()))[0].bond_master
+
+
+def decode_links(node: str, resources: Sequence[resource_pb2.Resource], origin: str) -> tuple[Link, ...] | None:
+    """Links from the protobuf specs; None when any spec is missing or undecodable (the caller then parses
+    the YAML specs). A bond's settings are not in talosbond's protos: its YAML spec is parsed instead."""
+    links = []
+    for resource in resources:
+        name = resource.metadata.id
+        spec = resource.spec
+        if not spec.proto_spec:
+            return None
+        try:
+            link = link_from_proto(name, spec.proto_spec)
+            if link.port == "" and "\nport: Fibre\n" in "\n" + spec.yaml_spec:
+                link = replace(link, port="Fibre")
+        except DecodeError:
+            return None
+        if link.kind == "bond":
+            try:
+                link = replace(link, bond_master=_bond_settings(name, spec.yaml_spec, origin))
+            except ParseError:
+                return None
+        links.append(link)
+    return tuple(links)
+
+
+
+
+def links_from(node: str, resources: Sequence[resource_pb2.Resource], origin: str) -> tuple[Link, ...]:
+    """A node's links from its LinkStatus resources: the protobuf specs, else the YAML specs (a
+    `ParseError` naming the line when those do not parse either)."""
+    links = decode_links(node, resources, origin)
+    if links is not None:
+        return links
+    per_node = parse_links(yaml_stream(node, resources), origin, fragment=True)  # whole: it came over gRPC
+    return tuple(link for found in per_node.values() for link in found)
+
+
+def addresses_from(node: str, resources: Sequence[resource_pb2.Resource], origin: str) -> tuple[Address, ...]:
+    """AddressStatus resources -> `Address`es (the YAML specs when the protobuf ones do not decode)."""
+    decoded = decode_addresses(resources)
+    return decoded if decoded is not None else tuple(parse_addresses(yaml_stream(node, resources), origin))
+
+
+def routes_from(node: str, resources: Sequence[resource_pb2.Resource], origin: str) -> tuple[Route, ...]:
+    """RouteStatus resources -> main-table `Route`s (the YAML specs when the protobuf ones do not decode)."""
+    decoded = decode_routes(resources)
+    return decoded if decoded is not None else tuple(parse_routes(yaml_stream(node, resources), origin))
+
+
+
+def bond_names(resources: Sequence[resource_pb2.Resource]) -> list[str]:
+    """Names of the bond links among LinkStatus resources (for the /proc/net/bonding reads that follow),
+    from the protobuf `kind`, or the YAML spec's when there is no protobuf spec or it does not decode."""
+    names = []
+    for resource in resources:
+        kind = ""
+        if resource.spec.proto_spec:
+            with contextlib.suppress(DecodeError):
+                kind = network_pb2.LinkStatusSpec.FromString(resource.spec.proto_spec).kind or "-"
+        if not kind and "\nkind: bond\n" in "\n" + resource.spec.yaml_spec + "\n":
+            kind = "bond"
+        if kind == "bond":
+            names.append(resource.metadata.id)
+    return names
