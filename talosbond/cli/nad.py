@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from talosbond.cli.common import TalosVersionOpt, app, command, emit, read_file
-from talosbond.cli.patch import OutFileOpt
+from talosbond.cli.common import app, command, emit, read_file
 
 
 @app.command()
@@ -25,8 +24,10 @@ def nad(
     namespace: Annotated[str | None, typer.Option(metavar="NS", help="metadata.namespace.")] = None,
     name: Annotated[str | None, typer.Option(metavar="NAME", help="metadata.name (default vlan<ID>).")] = None,
     mtu: Annotated[int | None, typer.Option(metavar="BYTES", help="Pod MTU; at most the VLAN's.")] = None,
-    talos_version: TalosVersionOpt = None,
-    out: OutFileOpt = None,
+    talos_version: Annotated[str | None, typer.Option(
+        metavar="X.Y", help="Target Talos: before 1.6 long VLAN names were not shortened (default: newest).")] = None,
+    out: Annotated[str | None, typer.Option(
+        "-o", "--output", metavar="FILE", help="Write the definitions to FILE (atomically).")] = None,
 ) -> int:
     """Multus NetworkAttachmentDefinitions for the VLANs of a patch or config, `master` named as Talos
     names the VLAN link.
