@@ -39,7 +39,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import talos_test_server as server_mod  # noqa: E402
 
-from talosbond.api import discover  # noqa: E402
+from talosbond.discovery import discover  # noqa: E402
 from talosbond.parsing.links import parse_links  # noqa: E402
 from talosbond.sources import Connection, api  # noqa: E402
 
@@ -133,7 +133,8 @@ def bench_fleet(work: Path, repeat: int, log: Any) -> dict[str, Any]:
     sequential_per_node = wall_seq / SEQUENTIAL_NODES
     return {
         "fleet_discovery": {
-            "scenario": (f"talosbond.api.discover() via the API source: {FLEET_NODES} nodes (15 links, 10 addresses, "
+            "scenario": (f"talosbond.discovery.discover() via the API source: {FLEET_NODES} nodes (15 links, "
+                         f"10 addresses, "
                          f"24 routes each; 5 calls per node) through one TLS connection to the loopback test "
                          f"server in its own process, {LATENCY * 1000:.0f} ms added per call"),
             **best,

@@ -86,7 +86,7 @@ class Timing:
 
 
 @dataclass(frozen=True)
-class NodePlan:
+class NodeChange:
     """What will happen on one node, decided before anything changes."""
 
     node: Node
@@ -242,7 +242,7 @@ def _view(text: str, filename: str) -> tuple[ConfigView | None, ParseError | Non
         return None, exc
 
 
-def prepare(ops: Ops, node: Node, patch: Path, patch_view: ConfigView, version: Release) -> NodePlan:
+def prepare(ops: Ops, node: Node, patch: Path, patch_view: ConfigView, version: Release) -> NodeChange:
     """Read and merge (nothing changes on the node); decide what to expect and whether to refuse."""
     from talosbond.simulate import prove
 
@@ -279,11 +279,11 @@ def prepare(ops: Ops, node: Node, patch: Path, patch_view: ConfigView, version: 
     if unchanged and refusals:  # nothing will be applied: what is wrong is in the node's config already
         notes += [f"in the node's config (not applied by talosbond): {r}" for r in dict.fromkeys(refusals)]
         refusals = []
-    return NodePlan(node, current, how, merged, merged_path, config_diff(current, merged, node.name), expected,
+    return NodeChange(node, current, how, merged, merged_path, config_diff(current, merged, node.name), expected,
                     unchanged, tuple(dict.fromkeys(refusals)), tuple(notes), current_view)
 
 
-def plan_commands(plan: NodePlan, patch: str, timing: Timing) -> list[str]:
+def plan_commands(plan: NodeChange, patch: str, timing: Timing) -> list[str]:
     """The talosctl commands `apply` runs for one node, for the plan and `--dry-run`."""
     from talosbond.sources.talosctl_apply import go_duration
 
@@ -302,7 +302,7 @@ def plan_commands(plan: NodePlan, patch: str, timing: Timing) -> list[str]:
 # --- running --------------------------------------------------------------------------------------
 
 def probe(
-    ops: Ops, plan: NodePlan, previous: dict[str, BondStatus], probe_address: str | None
+    ops: Ops, plan: NodeChange, previous: dict[str, BondStatus], probe_address: str | None
 ) -> tuple[list[str], list[BondHealth], dict[str, BondStatus]]:
     """One round of probes: failures (empty = all pass), each bond's health, the statuses read."""
     name = plan.name
@@ -339,7 +339,7 @@ def probe(
     return failures, healths, statuses
 
 
-def which_config(ops: Ops, plan: NodePlan) -> str:
+def which_config(ops: Ops, plan: NodeChange) -> str:
     """What the node runs now: merged | current | other | unknown (the API does not answer)."""
     if ops.api_error(plan.name):
         return "unknown"
@@ -358,7 +358,7 @@ Say = Callable[[str], None]
 
 
 def run_node(
-    ops: Ops, plan: NodePlan, timing: Timing, probe_address: str | None, clock: Clock, say: Say
+    ops: Ops, plan: NodeChange, timing: Timing, probe_address: str | None, clock: Clock, say: Say
 ) -> Outcome:
     """Try, probe, commit or roll back on one node. Never raises for what happens on the node."""
     name = plan.name
@@ -417,7 +417,7 @@ def run_node(
 
 
 def _commit(
-    ops: Ops, plan: NodePlan, timing: Timing, applied_at: float, clock: Clock, say: Say, health: list[BondHealth]
+    ops: Ops, plan: NodeChange, timing: Timing, applied_at: float, clock: Clock, say: Say, health: list[BondHealth]
 ) -> Outcome:
     name = plan.name
     say(f"{name}: committing (the same merged config, --mode no-reboot)")
@@ -440,7 +440,7 @@ def _commit(
 
 
 def _await_rollback(
-    ops: Ops, plan: NodePlan, timing: Timing, applied_at: float, clock: Clock, say: Say,
+    ops: Ops, plan: NodeChange, timing: Timing, applied_at: float, clock: Clock, say: Say,
     failures: list[str], health: list[BondHealth],
 ) -> Outcome:
     name = plan.name
@@ -476,10 +476,10 @@ def _await_rollback(
 class ApplyUI(Protocol):
     """What `apply` shows and asks (implemented by the CLI over `output.py`)."""
 
-    def plan(self, plans: Sequence[NodePlan], commands: dict[str, list[str]], timeout: float,
+    def plan(self, plans: Sequence[NodeChange], commands: dict[str, list[str]], timeout: float,
              probe_address: str | None) -> None: ...
     def problems(self, problems: Sequence[Any]) -> None: ...
-    def diffs(self, plans: Sequence[NodePlan]) -> None: ...
+    def diffs(self, plans: Sequence[NodeChange]) -> None: ...
     def error(self, message: str, hint: str = "") -> None: ...
     def confirm(self, question: str) -> bool: ...
     def step(self, line: str) -> None: ...
@@ -499,7 +499,7 @@ class ApplyRequest:
     yes: bool = False
 
 
-def _refused(request: ApplyRequest, plans: Sequence[NodePlan], ui: ApplyUI) -> bool:
+def _refused(request: ApplyRequest, plans: Sequence[NodeChange], ui: ApplyUI) -> bool:
     """Lint the patch against every node's current config and say what refuses it."""
     from dataclasses import replace
 

@@ -85,6 +85,18 @@ NETWORK_KINDS = ("LinkConfig", "LinkAliasConfig", "BondConfig", "VLANConfig", "B
                  "DHCPv4Config", "DHCPv6Config", "Layer2VIPConfig", "WireguardConfig", "VRFConfig", "VethConfig")
 
 
+def as_int(value: Any) -> int | None:
+    """An integer field of a config or of Talos's YAML: an int, or digits in a string (a quoted YAML
+    number); None for anything else (booleans included, which YAML would also call numbers)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
 def selector_from(raw: Any) -> Selector:
     if not isinstance(raw, dict):
         return Selector()

@@ -32,10 +32,21 @@ class ParseError(TalosbondError):
         self.line = line
         self.expected = expected
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, int | None, str, str]]:
+        # A node parsed in another process carries its unparsable bond files as ParseErrors.
+        return ParseError, (self.source, self.line, self.expected, self.hint)
+
 
 class SourceError(TalosbondError):
-    """A node could not be read: talosctl missing or failing, a timeout, a missing capture file."""
+    """A node could not be read: talosctl missing or failing, a timeout, a missing capture file.
+
+    `reason` is the message without the node's name, for reports that name the node themselves."""
 
     def __init__(self, message: str, hint: str = "", node: str = "") -> None:
         super().__init__(f"{node}: {message}" if node else message, hint)
         self.node = node
+        self.reason = message
+
+
+class ToolMissing(SourceError):
+    """A program talosbond runs (talosctl) is not installed: no node can be read, so the command stops."""

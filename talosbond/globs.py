@@ -26,10 +26,6 @@ def go_glob(pattern: str, subject: str) -> bool:
     return pattern.endswith("*") or rest.endswith(parts[last])
 
 
-def has_glob(pattern: str) -> bool:
-    return "*" in pattern
-
-
 def common_prefix(values: list[str]) -> str:
     """The longest common leading text of all values."""
     if not values:

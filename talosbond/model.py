@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 SPEED_UNKNOWN = 4294967295
 
 
+def speed_text(mbit: int | None, unknown: str = "?") -> str:
+    """10000 -> `10G`, 2500 -> `2500M`; None -> `unknown`."""
+    if mbit is None:
+        return unknown
+    return f"{mbit // 1000}G" if mbit >= 1000 and mbit % 1000 == 0 else f"{mbit}M"
+
+
 @dataclass(frozen=True)
 class Link:
     """One LinkStatus resource as Talos reports it (`talosctl get links`)."""

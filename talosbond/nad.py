@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from talosbond.config import ConfigView
+from talosbond.config import ConfigView, as_int
 from talosbond.errors import UsageError
 from talosbond.simulate import legacy_vlan_name
 
@@ -57,10 +57,6 @@ class NadOptions:
     mtu: int | None = None
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _legacy_vlans(view: ConfigView, version: tuple[int, int], notes: list[str]) -> list[VlanLink]:
     out: list[VlanLink] = []
     for path, device in view.legacy_devices:
@@ -71,28 +67,28 @@ def _legacy_vlans(view: ConfigView, version: tuple[int, int], notes: list[str]) 
                          "skipped (give the entry an `interface`)")
             continue
         for vlan in vlans:
-            vid = _int(vlan.get("vlanId"))
+            vid = as_int(vlan.get("vlanId"))
             if vid is None or not isinstance(parent, str):
                 continue
             addresses = tuple(str(a) for a in vlan.get("addresses") or [])
             out.append(VlanLink(vid, legacy_vlan_name(parent, vid, version), parent, addresses,
-                                vlan.get("dhcp") is True, _int(vlan.get("mtu")), _int(device.get("mtu")),
+                                vlan.get("dhcp") is True, as_int(vlan.get("mtu")), as_int(device.get("mtu")),
                                 f"{path}.vlans[vlanId={vid}]"))
     return out
 
 
 def _multidoc_vlans(view: ConfigView) -> list[VlanLink]:
     dhcp = {str(doc.get("name")) for _, doc in view.of_kind("DHCPv4Config")}
-    mtus = {str(doc.get("name")): _int(doc.get("mtu")) for _, doc in view.kinds
+    mtus = {str(doc.get("name")): as_int(doc.get("mtu")) for _, doc in view.kinds
             if doc.get("kind") in ("BondConfig", "LinkConfig", "VLANConfig")}
     out: list[VlanLink] = []
     for path, doc in view.of_kind("VLANConfig"):
-        vid = _int(doc.get("vlanID"))
+        vid = as_int(doc.get("vlanID"))
         if vid is None:
             continue
         name, parent = str(doc.get("name") or ""), str(doc.get("parent") or "")
         addresses = tuple(str(a.get("address")) for a in doc.get("addresses") or [] if isinstance(a, dict))
-        out.append(VlanLink(vid, name, parent, addresses, name in dhcp, _int(doc.get("mtu")), mtus.get(parent),
+        out.append(VlanLink(vid, name, parent, addresses, name in dhcp, as_int(doc.get("mtu")), mtus.get(parent),
                             path))
     return out
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
-from talosbond.model import NodeError
+from talosbond.model import NodeError, speed_text
 from talosbond.ranking import Ranking
 
 if TYPE_CHECKING:
@@ -38,10 +38,6 @@ def human_bytes(value: int | None) -> str:
     raise AssertionError("unreachable")
 
 
-def human_speed(mbit: int | None) -> str:
-    if mbit is None:
-        return "?"
-    return f"{mbit // 1000}G" if mbit >= 1000 and mbit % 1000 == 0 else f"{mbit}M"
 
 
 def discover_document(
@@ -151,7 +147,7 @@ def _card_fields(ranked: Any) -> dict[str, str]:
         "#": str(ranked.rank) if ranked.rank is not None else "",
         "name": link.name,
         "driver": link.driver or "-",
-        "speed": human_speed(link.speed_mbit),
+        "speed": speed_text(link.speed_mbit),
         "link": "up" if link.link_state else "down",
         "rx": human_bytes(ranked.rx_bytes),
         "tx": human_bytes(ranked.tx_bytes),
@@ -403,7 +399,7 @@ def print_explain(proofs: Sequence[Any], console: Console | None = None) -> None
         console.print()
 
 
-# --- verify and apply (issue 5) ---
+# --- verify and apply ---
 
 def _member_entry(member: Any) -> dict[str, Any]:
     from talosbond.health._util import decode_port_state
@@ -495,7 +491,7 @@ def _member_fields(status: Any, member: Any) -> dict[str, str]:
     """One member's cells: the common ones, then LACP state (802.3ad) or its role (failover modes)."""
     from talosbond.health._util import short_port_state
 
-    row = {"member": member.name, "MII": member.mii_status, "speed": human_speed(member.speed_mbit),
+    row = {"member": member.name, "MII": member.mii_status, "speed": speed_text(member.speed_mbit),
            "duplex": member.duplex or "-", "failures": str(member.link_failure_count),
            "permanent MAC": member.permanent_addr or "-"}
     if status.mode == "802.3ad":
@@ -701,7 +697,7 @@ def _print_shapes(shapes: Sequence[Shape], console: Console, selectors: dict[tup
         for card in shape.cards:
             product = " / ".join(x for x in (card.vendor, card.product) if x)
             table.add_row(escape(card.name), escape(card.driver or "-"), escape(card.bus_path or "-"),
-                          escape(card.pci_id or "-"), human_speed(card.speed_mbit),
+                          escape(card.pci_id or "-"), speed_text(card.speed_mbit),
                           "[green]up[/green]" if card.carrier else "[red]down[/red]", escape(product))
         console.print(table)
         if selectors:

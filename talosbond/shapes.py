@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from talosbond.errors import TalosbondError, UsageError
-from talosbond.model import Link
+from talosbond.model import Link, speed_text
 from talosbond.ranking import Ranking
+
+_UNKNOWN = "an unknown speed"
 
 # A smaller group one card away from a larger shape is folded into it when it has at most this many nodes
 # and the larger shape at least FOLD_MIN_SHAPE (two odd nodes beside three are two kinds of machine).
@@ -155,7 +157,8 @@ def _differences(ranking: Ranking, key: frozenset[CardKey], cards: Sequence[Shap
         if link.link_state != card.carrier:
             out.append(f"{card.name} {'has carrier' if link.link_state else 'has no carrier'}")
         if link.link_state and card.carrier and link.speed_mbit != card.speed_mbit:
-            out.append(f"{card.name} runs at {_speed(link.speed_mbit)}, not {_speed(card.speed_mbit)}")
+            now, usual = speed_text(link.speed_mbit, _UNKNOWN), speed_text(card.speed_mbit, _UNKNOWN)
+            out.append(f"{card.name} runs at {now}, not {usual}")
         if link.firmware_version != card.firmware and (link.firmware_version or card.firmware):
             out.append(f"{card.name} firmware {link.firmware_version or '(none)'}, not {card.firmware or '(none)'}")
     mine = _busiest(ranking)
@@ -167,10 +170,6 @@ def _differences(ranking: Ranking, key: frozenset[CardKey], cards: Sequence[Shap
     return tuple(out)
 
 
-def _speed(mbit: int | None) -> str:
-    if mbit is None:
-        return "an unknown speed"
-    return f"{mbit // 1000}G" if mbit >= 1000 and mbit % 1000 == 0 else f"{mbit}M"
 
 
 def group_shapes(rankings: Sequence[Ranking]) -> tuple[Shape, ...]:

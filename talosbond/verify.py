@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from talosbond.config import ConfigView
+from talosbond.config import ConfigView, as_int
 from talosbond.errors import ParseError
 from talosbond.features import Release, release_or_newest
 from talosbond.health import Expected, HealthContext, run_health, run_log_rules
-from talosbond.health._util import as_int
 from talosbond.model import BondStatus, Link, Node, NodeError, Problem
 from talosbond.rules import Settings
 
@@ -101,7 +100,7 @@ def _settings(raw: dict[str, Any]) -> dict[str, str | int]:
     for key, value in raw.items():
         if value is None or value == "":
             continue
-        out[key] = as_int(value) if key == "miimon" else str(value)
+        out[key] = (as_int(value) or 0) if key == "miimon" else str(value)
     return out
 
 

@@ -17,11 +17,11 @@ import questionary
 
 from talosbond import answers as check
 from talosbond.answers import Answers, validator
-from talosbond.api import discover
+from talosbond.discovery import discover
 from talosbond.errors import TalosbondError, UsageError
 from talosbond.features import release_text
-from talosbond.model import Node
-from talosbond.output import human_bytes, human_speed, print_discovery, print_notes, print_problems, print_warnings
+from talosbond.model import Node, speed_text
+from talosbond.output import human_bytes, print_discovery, print_notes, print_problems, print_warnings
 from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, nodes_version
 from talosbond.ranking import Ranking, rank_node
 from talosbond.sources import Connection
@@ -81,7 +81,7 @@ def _card_label(ranking: Ranking, name: str) -> str:
     link = ranked.link
     carrier = "up" if link.link_state else "no carrier"
     role = f", {ranked.role}" if ranked.role in ("management", "bonded") else ""
-    return (f"{link.name:<14} {link.driver:<10} {human_speed(link.speed_mbit):>5} {carrier:<10} "
+    return (f"{link.name:<14} {link.driver:<10} {speed_text(link.speed_mbit):>5} {carrier:<10} "
             f"{human_bytes(ranked.traffic) if ranked.rx_bytes is not None else '-':>10}{role}")
 
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, scenarios
 from talos_test_server import NodeData, Pki, TalosTestServer, load_fleet, write_talosconfig
 
-from talosbond.api import discover
+from talosbond.discovery import discover
 from talosbond.errors import UsageError
 from talosbond.model import NodeError, RawNode
 from talosbond.sources import Connection, api
@@ -155,7 +155,7 @@ def test_reader_role_still_discovers_without_traffic(tmp_path: Path, pki: Pki, s
     """An os:reader certificate may list resources but not Read files: the links come, the counters not."""
     results = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], tuple(fleet), org="os:reader"))
     assert _errors(results) == {}
-    from talosbond.api import parse_raws
+    from talosbond.discovery import parse_raws
 
     nodes, errors, _ = parse_raws(results)
     assert errors == [] and len(nodes) == len(fleet)

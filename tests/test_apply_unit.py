@@ -14,7 +14,7 @@ from standin import DATA
 
 from talosbond.apply import (
     REQUIRED_PASSES,
-    NodePlan,
+    NodeChange,
     Outcome,
     Timing,
     parse_duration,
@@ -111,10 +111,10 @@ class ScriptedNode:
         return None
 
 
-def _plan() -> NodePlan:
+def _plan() -> NodeChange:
     node = build_node(read_node_dir(FIXTURES / "bond-8023ad-healthy"))
     expected = Expected("the patch", ("ens1f0np0", "ens1f1np1"), {"mode": "802.3ad"})
-    return NodePlan(node, CURRENT, "active", MERGED, Path("/nonexistent/merged.yaml"), "", {"bond0": expected})
+    return NodeChange(node, CURRENT, "active", MERGED, Path("/nonexistent/merged.yaml"), "", {"bond0": expected})
 
 
 def _run(node: ScriptedNode, timeout: float = 60.0) -> Outcome:

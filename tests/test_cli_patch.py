@@ -27,7 +27,7 @@ machine:
 
 
 def _cards(capture) -> list[str]:  # type: ignore[no-untyped-def]
-    from talosbond.api import parse_raws
+    from talosbond.discovery import parse_raws
     from talosbond.sources.capture import read_capture
 
     nodes, _, _ = parse_raws(read_capture(str(capture)))

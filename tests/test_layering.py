@@ -43,3 +43,80 @@ def test_ui_libraries_only_in_cli_wizard_output() -> None:
         and _imports(p) & UI_MODULES
     }
     assert offenders == {}
+
+
+# The pipeline, in the order data flows through it. A module may import its own stage and earlier ones, never a
+# later one. The records (`model.py` and the small helpers beside it) are the vocabulary every stage speaks, so
+# they come first; a source reads and hands what it read to the parse stage, so parsing comes before sources.
+STAGES: dict[str, tuple[str, ...]] = {
+    "records": ("model", "errors", "features", "globs", "cel", "clock", "yamlout", "bondopts", "proto"),
+    "parsing": ("parsing", "config"),
+    "sources": ("sources",),
+    "plan/selectors/simulate": ("plan", "selectors", "simulate", "ranking", "shapes", "answers"),
+    "render/lint/verify": ("render", "lint", "verify", "health", "validate", "logtrace", "rules", "suppression",
+                           "nad", "nncp", "patchjob", "apply", "discovery"),
+    "output/cli": ("output", "cli", "wizard", "__main__", "__init__"),
+}
+ORDER = list(STAGES)
+# Known exceptions, each with the reason it is still there.
+ALLOWED = {
+    # reads .talosbond.yaml / pyproject.toml and hands the data to the rule framework's own parser
+    ("sources.settings", "rules"),
+}
+
+
+def _stage(module: str) -> str | None:
+    head = module.split(".")[0]
+    return next((stage for stage, heads in STAGES.items() if head in heads), None)
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """talosbond modules imported when the code runs (not those only type checkers see), without the prefix."""
+    found: set[str] = set()
+
+    def walk(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for sub in child.orelse:
+                    walk(sub)
+                continue
+            if isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                if child.module == "talosbond":
+                    found.update(alias.name for alias in child.names)
+                elif child.module.startswith("talosbond."):
+                    found.add(child.module.removeprefix("talosbond."))
+            elif isinstance(child, ast.Import):
+                found.update(a.name.removeprefix("talosbond.") for a in child.names if a.name.startswith("talosbond."))
+            walk(child)
+
+    walk(ast.parse(path.read_text()))
+    return found
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+
+
+def test_every_module_has_a_stage() -> None:
+    assert [_module(p) for p in _modules() if _stage(_module(p)) is None] == []
+
+
+def test_each_stage_imports_only_earlier_ones() -> None:
+    backwards = []
+    for path in _modules():
+        module = _module(path)
+        stage = _stage(module)
+        for imported in _runtime_imports(path):
+            target = _stage(imported)
+            if stage is None or target is None or ORDER.index(target) <= ORDER.index(stage):
+                continue
+            if (module, imported.split(".")[0]) not in ALLOWED and (module, imported) not in ALLOWED:
+                backwards.append(f"{module} ({stage}) imports {imported} ({target})")
+    assert backwards == []
+
+
+def test_the_stage_check_sees_a_backwards_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from talosbond.output import to_json\nif TYPE_CHECKING:\n    from talosbond.cli import app\n")
+    assert _runtime_imports(bad) == {"output"}
+    assert ORDER.index(_stage("output") or "") > ORDER.index(_stage("parsing.links") or "")

@@ -12,7 +12,7 @@ from conftest import FIXTURES
 from nodes import mixed_node, seed_node, seed_with_config
 from ruamel.yaml import YAML
 
-from talosbond.api import parse_raws
+from talosbond.discovery import parse_raws
 from talosbond.lint import all_rules, find_rule, lint_text
 from talosbond.model import Node
 from talosbond.plan import parse_version

@@ -10,8 +10,8 @@ import pytest
 from cli import run
 from conftest import FIXTURES
 
-from talosbond.api import parse_raws
 from talosbond.config import read_config
+from talosbond.discovery import parse_raws
 from talosbond.nncp import read_policy
 from talosbond.patchjob import PatchRequest, run_patch
 from talosbond.ranking import rank_node

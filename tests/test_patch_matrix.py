@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from talosbond.api import parse_raws
 from talosbond.config import read_config
+from talosbond.discovery import parse_raws
 from talosbond.model import Node
 from talosbond.plan import make_plan
 from talosbond.ranking import rank_node

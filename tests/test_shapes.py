@@ -11,6 +11,7 @@ import pytest
 from cli import run
 from conftest import FIXTURES
 
+from talosbond.errors import ParseError
 from talosbond.shapes import compact_names
 
 MAC = re.compile(r"\b([0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}:[0-9a-f]{2})\b")
@@ -197,3 +198,25 @@ def test_shapes_that_can_share_a_patch_are_grouped(tmp_path: Path) -> None:
                  "enp3s0f0,enp3s0f1", "--shape", "1,2")
     assert shared.code == 0, shared.err
     assert "proven on 9 node(s)" in shared.err
+
+
+def test_a_large_capture_parses_the_same_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big captures are parsed one process per core; the nodes must come back exactly as parsed in-process,
+    a node's broken bond file and its machine config included."""
+    import talosbond.api
+
+    for i, source in enumerate(("post-bond-vlan-pitfall", "bond-8023ad-healthy", "igb-4port-two-cabled") * 2):
+        _add_node(tmp_path, source, f"n{i + 1:02d}", i)
+    bonding = tmp_path / "n02" / "bonding" / "bond0.txt"
+    bonding.write_text(bonding.read_text()[:200])
+    monkeypatch.setattr(talosbond.api, "PARALLEL_MIN_NODES", 10**9)
+    serial = talosbond.api.discover(talosbond.api.Connection(from_dir=str(tmp_path)))
+    monkeypatch.setattr(talosbond.api, "PARALLEL_MIN_NODES", 2)
+    parallel = talosbond.api.discover(talosbond.api.Connection(from_dir=str(tmp_path)))
+    assert [n.name for n in parallel.nodes] == [f"n{i:02d}" for i in range(1, 7)]
+    assert parallel.nodes == serial.nodes and parallel.errors == serial.errors
+    for ours, theirs in zip(parallel.nodes, serial.nodes, strict=True):
+        assert {k: str(v) for k, v in ours.bonds.items()} == {k: str(v) for k, v in theirs.bonds.items()}
+        assert (ours.config is None) == (theirs.config is None)
+    assert isinstance(parallel.nodes[1].bonds["bond0"], ParseError)
+    assert parallel.nodes[0].config is not None

@@ -175,20 +175,22 @@ def test_malformed_file(tmp_path: Path) -> None:
         parse_talosconfig("context: a\n", "f")
 
 
-def test_talosctl_source_defaults_to_the_context_nodes(tmp_path: Path, pki: Pki,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from talosbond.sources import Connection, fetch_nodes, talosctl
+def test_talosctl_source_defaults_to_the_context_nodes(tmp_path: Path, pki: Pki) -> None:
+    from collections.abc import Sequence
 
-    seen: list[tuple[str, ...]] = []
+    from talosbond.sources import Connection
+    from talosbond.sources.talosctl import Completed, TalosctlSource
 
-    def fake(conn: Connection, progress: object = None) -> list[object]:
-        seen.append(conn.nodes)
-        return []
+    seen: list[str] = []
 
-    monkeypatch.setattr(talosctl, "fetch_talosctl", fake)
+    def runner(cmd: Sequence[str], timeout: float) -> Completed:
+        seen.append(cmd[list(cmd).index("-n") + 1])
+        return Completed(1, "", "error: not a node")
+
     path = _config(tmp_path, pki, endpoints=["e"], nodes=["10.5.0.2", "10.5.0.3"])
-    fetch_nodes(Connection(talosconfig=str(path), source="talosctl"))
-    assert seen == [("10.5.0.2", "10.5.0.3")]
+    results = TalosctlSource(runner).fetch(Connection(talosconfig=str(path), source="talosctl"))
+    assert [r.node for r in results] == ["10.5.0.2", "10.5.0.3"]
+    assert sorted(set(seen)) == ["10.5.0.2", "10.5.0.3"]
     empty = _config(tmp_path, pki, endpoints=["e"])
     with pytest.raises(UsageError, match="no nodes given"):
-        fetch_nodes(Connection(talosconfig=str(empty), source="talosctl"))
+        TalosctlSource(runner).fetch(Connection(talosconfig=str(empty), source="talosctl"))

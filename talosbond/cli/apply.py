@@ -11,7 +11,7 @@ import typer
 from talosbond.cli.common import REACH, SourceKind, app, command, fetch, read_file
 
 if TYPE_CHECKING:
-    from talosbond.apply import NodePlan, Outcome
+    from talosbond.apply import NodeChange, Outcome
     from talosbond.cli.common import Runtime
     from talosbond.sources import Connection
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class TerminalUI:
     """`apply`'s plan, progress and questions on the terminal (talosbond.apply.ApplyUI)."""
 
-    def plan(self, plans: Sequence[NodePlan], commands: dict[str, list[str]], timeout: float,
+    def plan(self, plans: Sequence[NodeChange], commands: dict[str, list[str]], timeout: float,
              probe_address: str | None) -> None:
         from talosbond.output import print_apply_plan
 
@@ -30,7 +30,7 @@ class TerminalUI:
 
         print_problems(problems)
 
-    def diffs(self, plans: Sequence[NodePlan]) -> None:
+    def diffs(self, plans: Sequence[NodeChange]) -> None:
         from talosbond.output import print_apply_diffs
 
         print_apply_diffs(plans)

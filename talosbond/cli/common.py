@@ -25,7 +25,7 @@ from talosbond.clock import Clock, RealClock
 from talosbond.errors import TalosbondError, UsageError
 
 if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start-up light
-    from talosbond.api import Discovery
+    from talosbond.discovery import Discovery
     from talosbond.model import Node, NodeError
     from talosbond.ranking import Ranking
     from talosbond.rules import Settings
@@ -347,7 +347,7 @@ def root(
 
 def fetch(conn: Connection) -> Discovery:
     """Discover with a progress bar on stderr for fleets read through talosctl or the API (on a terminal)."""
-    from talosbond.api import discover as run_discover
+    from talosbond.discovery import discover as run_discover
     from talosbond.output import fleet_progress
 
     with fleet_progress(None if conn.from_dir else len(conn.nodes)) as progress:

@@ -12,8 +12,8 @@ from talosbond.cli.common import IntervalOpt, TextOrJson, TextOrJsonOpt, app, co
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
-    from talosbond.api import Discovery
     from talosbond.cli.common import Runtime
+    from talosbond.discovery import Discovery
     from talosbond.model import BondStatus, Node, NodeError
     from talosbond.rules import Settings
     from talosbond.sources import Connection

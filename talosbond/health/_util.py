@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from talosbond.model import BondMember, BondStatus, LacpPdu
+from talosbond.plan import PRIMARY_MODES as PRIMARY_MODES  # the rules import it from here
 
 if TYPE_CHECKING:
     from talosbond.health import HealthContext
 
 ZERO_MAC = "00:00:00:00:00:00"
-PRIMARY_MODES = ("active-backup", "balance-tlb", "balance-alb")
 
 # IEEE 802.1AX port state bits, as the kernel prints them in `port state: N`.
 PORT_STATE_BITS: tuple[tuple[int, str, str], ...] = (
@@ -69,10 +69,6 @@ def ports(ctx: HealthContext, members: Sequence[BondMember] | None = None) -> st
     return ", ".join(names) or "the members"
 
 
-def speed(mbit: int | None) -> str:
-    if mbit is None:
-        return "?"
-    return f"{mbit // 1000}G" if mbit >= 1000 and mbit % 1000 == 0 else f"{mbit}M"
 
 
 def running_settings(status: BondStatus) -> dict[str, str | int]:
@@ -82,13 +78,6 @@ def running_settings(status: BondStatus) -> dict[str, str | int]:
     if status.lacp_rate is not None:
         running["lacp_rate"] = status.lacp_rate
     return running
-
-
-def as_int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def arp_targets(ctx: HealthContext) -> str:

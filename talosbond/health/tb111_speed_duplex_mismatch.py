@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from talosbond.health import HealthContext
-from talosbond.health._util import speed
-from talosbond.model import Problem
+from talosbond.model import Problem, speed_text
 
 CODE = "TB111"
 NAME = "speed-duplex-mismatch"
@@ -23,7 +22,7 @@ def check(ctx: HealthContext) -> Iterator[Problem]:
     known = [m for m in ctx.up_members if m.speed_mbit is not None or m.duplex not in ("", "unknown")]
     combos = {(m.speed_mbit, m.duplex) for m in known}
     if len(combos) > 1:
-        listing = ", ".join(f"{m.name} {speed(m.speed_mbit)} {m.duplex or '?'}" for m in known)
+        listing = ", ".join(f"{m.name} {speed_text(m.speed_mbit)} {m.duplex or '?'}" for m in known)
         meaning = ("802.3ad aggregates only ports of the same speed and duplex, so they end up in different "
                    "aggregators" if ctx.lacp else "throughput depends on which member a flow lands on")
         yield ctx.problem(

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from talosbond.config import as_int
 from talosbond.health import HealthContext
-from talosbond.health._util import SETTING_LABELS, as_int, running_settings
+from talosbond.health._util import SETTING_LABELS, running_settings
 from talosbond.model import Problem
 
 CODE = "TB115"
@@ -26,7 +27,7 @@ def check(ctx: HealthContext) -> Iterator[Problem]:
         return
     spec: dict[str, Any] = link.bond_master
     running = running_settings(ctx.status)
-    reported: dict[str, str | int] = {"mode": str(spec.get("mode", "")), "miimon": as_int(spec.get("miimon", 0))}
+    reported: dict[str, str | int] = {"mode": str(spec.get("mode", "")), "miimon": as_int(spec.get("miimon")) or 0}
     if "xmit_hash_policy" in running and spec.get("xmitHashPolicy") is not None:
         reported["xmit_hash_policy"] = str(spec["xmitHashPolicy"])
     if "lacp_rate" in running and spec.get("lacpRate") is not None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from talosbond.config import ConfigView
+from talosbond.config import as_int as as_int  # the rules import it from here
 from talosbond.globs import go_glob
 from talosbond.model import Selector
 
@@ -43,14 +44,6 @@ def mode_of(options: dict[str, Any], style: str) -> str:
     return str(value) if value is not None else ""
 
 
-def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
 
 
 # Names the kernel or udev give physical cards (eth0, eno1, enp1s0f0np0, ens3, enx..., wlan0, ib0, ...): a

@@ -50,7 +50,10 @@ _DECODER = {"additionalProperties", "type", "enum", "const", "required", "minimu
 _OWNED = {("enum", key) for key in ("mode", "bondMode", "xmitHashPolicy", "lacpRate", "arpValidate", "arpAllTargets",
                                     "primaryReselect", "adSelect")}
 _OWNED |= {(check, key) for check in ("minimum", "maximum") for key in ("vlanId", "vlanID", "mtu")}
-_OWNED |= {("required", "links"), ("required", "bondMode"), ("required", "vlanID")}
+_OWNED |= {("required", "links"), ("required", "bondMode"), ("required", "vlanID"), ("required", "vlanId")}
+# Legacy spellings in a BondConfig are TB005's finding (it names the BondConfig spelling).
+_BOND_LEGACY_KEYS = {"mode", "resendIgmp", "tlbDynamicLb", "peerNotifyDelay", "arpIPTarget", "interfaces",
+                     "deviceSelectors"}
 
 
 def _where(path: list[Any]) -> str:
@@ -60,7 +63,19 @@ def _where(path: list[Any]) -> str:
     return out
 
 
-def _owned(error: Any) -> bool:
+def _unexpected(error: Any) -> set[str]:
+    known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    return {str(k) for k in error.instance if k not in known} if isinstance(error.instance, dict) else set()
+
+
+def _owned(error: Any, definition: str, newer: set[tuple[str, ...]]) -> bool:
+    """A finding another rule makes better: ranges and ids (TB008, TB029), enums and BondConfig spellings
+    (TB005), keys the target release does not have yet (TB010: `newer`)."""
+    if error.validator == "additionalProperties":
+        where = tuple(str(p) for p in error.absolute_path)
+        tb010 = not where or where[:2] == ("bond", "deviceSelectors")  # what TB010 checks the version of
+        return (where in newer and tb010) or (definition == "BondConfig" and not where
+                                              and _unexpected(error) <= _BOND_LEGACY_KEYS)
     if error.validator == "required":
         missing = str(error.message).split("'")[1] if "'" in str(error.message) else ""
         return ("required", missing) in _OWNED
@@ -77,13 +92,35 @@ def _errors(ctx: LintContext, definition: str, document: Any, path: str, label: 
     if definition not in defs:
         return
     validator = Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{definition}"})
-    for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
-        if error.validator not in _DECODER or _owned(error):
+    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    newer = _newer_keys(definition, document, errors)
+    for error in errors:
+        if error.validator not in _DECODER or _owned(error, definition, newer):
             continue
         where = _where(list(error.absolute_path))
         who = "Talos's validation" if error.validator in ("required", "minProperties") else "Talos's strict decoder"
-        yield ctx.problem(f"{label}{where}: {error.message}: {who} refuses the whole config, so none of it is "
-                          "applied", path=path + where)
+        later = ""
+        if tuple(str(p) for p in error.absolute_path) in newer:
+            major, minor = ctx.effective_version
+            later = f" ({', '.join(sorted(_unexpected(error)))}: newer than Talos {major}.{minor})"
+        yield ctx.problem(f"{label}{where}: {error.message}{later}: {who} refuses the whole config, so none of it "
+                          "is applied", path=path + where)
+
+
+def _newer_keys(definition: str, document: Any, errors: list[Any]) -> set[tuple[str, ...]]:
+    """Where an unknown key is only unknown to the target release: the newest schema knows it there."""
+    from jsonschema import Draft202012Validator
+
+    from talosbond.validate import schema_for
+
+    if not any(e.validator == "additionalProperties" for e in errors):
+        return set()
+    defs = schema_for((99, 0))["$defs"]
+    unknown_anyway = {tuple(str(p) for p in e.absolute_path) for e in
+                      Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{definition}"}).iter_errors(document)
+                      if e.validator == "additionalProperties"}
+    return {tuple(str(p) for p in e.absolute_path) for e in errors
+            if e.validator == "additionalProperties"} - unknown_anyway
 
 
 def check(ctx: LintContext) -> Iterator[Problem]:

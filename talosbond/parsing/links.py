@@ -61,35 +61,15 @@ def _text(value: Any, key: str, ctx: _Ctx) -> str:
 
 
 def _int(value: Any, key: str, ctx: _Ctx) -> int:
-    if isinstance(value, bool):
-        raise ctx.fail(f"spec.{key}: expected an integer, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     raise ctx.fail(f"spec.{key}: expected an integer, got {value!r}")
 
 
 def _bool(value: Any, key: str, ctx: _Ctx) -> bool:
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
-        return bool(value == "true")
     raise ctx.fail(f"spec.{key}: expected true or false, got {value!r}")
-
-
-def _typed(value: Any) -> Any:
-    """Plain scalars from the fast reader are text; give bondMaster values their YAML types."""
-    if isinstance(value, dict):
-        return {k: _typed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_typed(v) for v in value]
-    if isinstance(value, str):
-        if value.isdigit():
-            return int(value)
-        if value in ("true", "false"):
-            return value == "true"
-    return value
 
 
 def link_from_resource(doc: Any, ctx: _Ctx) -> tuple[str, Link]:
@@ -136,7 +116,7 @@ def link_from_resource(doc: Any, ctx: _Ctx) -> tuple[str, Link]:
                 kwargs["vlan_id"] = _int(value["vlanID"], "vlan.vlanID", ctx)
             kwargs["vlan_protocol"] = _text(value.get("vlanProtocol"), "vlan.vlanProtocol", ctx)
         elif key == "bondMaster" and isinstance(value, dict):
-            kwargs["bond_master"] = _typed(value)
+            kwargs["bond_master"] = value
     for mac_attr in ("hardware_addr", "permanent_addr"):
         kwargs[mac_attr] = kwargs.get(mac_attr, "").lower()
     return node, Link(**kwargs)

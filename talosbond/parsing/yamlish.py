@@ -9,6 +9,7 @@ indentation, or a plain syntax error) to ruamel.yaml, whose error then names the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,11 +66,65 @@ def _scalar(value: str) -> Any:
         return {}
     if value == "[]":
         return []
-    if first in "{[&*!|>%@`#" or " #" in value or value.endswith(":"):
+    if first in "{[&*!|>%@`#" or " #" in value or value.endswith(":") or value == "-" or value.startswith("- "):
         raise _Unsupported
-    if value in ("null", "~"):
+    return _plain(value)
+
+
+# A plain scalar is typed as ruamel.yaml's YAML 1.2 resolver types it (the slow path), so both paths give the
+# same data. Talos prints decimal ints, true/false and UTC timestamps; other typed spellings (floats, hex,
+# octal, underscores, other dates) are left to ruamel, by handing it the whole document.
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_NULLS = frozenset(("~", "null", "Null", "NULL"))
+_DECIMAL = re.compile(r"[-+]?[0-9]+")
+_TIMESTAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?Z")
+_OTHER_TYPED = re.compile(r"""(?:
+     [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN)
+    |[-+]?0b[0-1_]+
+    |[-+]?0o?[0-7_]+
+    |[-+]?[0-9_]+
+    |[-+]?0x[0-9a-fA-F_]+
+    |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*
+    |<<|=)""", re.X)
+_UTC = dt.timezone(dt.timedelta(0), "Z")  # as ruamel names it
+_MAX_FRACTION = 999999
+
+
+def _plain(value: str) -> Any:
+    if value in _BOOLS:
+        return _BOOLS[value]
+    if value in _NULLS:
         return None
-    return value  # plain scalars stay text; callers convert the fields they know
+    first = value[0]
+    if first not in "-+.0123456789<=":
+        return value
+    if _DECIMAL.fullmatch(value):
+        return int(value)
+    stamp = _TIMESTAMP.fullmatch(value)
+    if stamp is not None:
+        return _timestamp(stamp)
+    if _OTHER_TYPED.fullmatch(value):
+        raise _Unsupported
+    return value
+
+
+def _timestamp(match: re.Match[str]) -> dt.datetime:
+    """ruamel.yaml's reading of `2024-11-16T08:58:33.123456789Z`: microseconds, the seventh digit rounding."""
+    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+    fraction = match.group(7) or ""
+    micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    if len(fraction) > 6 and int(fraction[6]) > 4:
+        micro += 1
+    if micro > _MAX_FRACTION:
+        raise _Unsupported
+    try:
+        return dt.datetime(year, month, day, hour, minute, second, micro, _UTC)
+    except ValueError:
+        raise _Unsupported from None
 
 
 def _fast(lines: list[str]) -> Any:

@@ -1,17 +1,20 @@
 """Where node data comes from. The only package that does subprocess, network or capture-file I/O.
 
-Every source returns, per requested node, either a `RawNode` (texts to parse) or a `NodeError`, so one
-failing node never hides the others.
+Every source (`Source`) returns, per requested node, either a `RawNode` (what was read, to parse) or a
+`NodeError`, so one failing node never hides the others.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Protocol
 
 from talosbond.errors import UsageError
 from talosbond.model import NodeError, RawNode
+
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -44,43 +47,36 @@ def resolve_source(conn: Connection) -> str:
     return "talosctl" if shutil.which("talosctl") else "api"
 
 
-def _context_nodes(conn: Connection) -> tuple[str, ...]:
-    """The talosconfig context's nodes (what talosctl uses without -n); () when there are none to read."""
-    from talosbond.errors import TalosbondError
-    from talosbond.sources.talosconfig import load_context
+class Source(Protocol):
+    """One way to read nodes (napalm's driver, httpx's transport): `fetch` does the I/O and nothing else,
+    returning per requested node what was read (`RawNode`, parsed by `parsing.build_node`) or why it could
+    not be (`NodeError`), in the order asked. Errors that stop every node (bad options, no talosctl, an
+    unreadable talosconfig) are raised."""
 
-    try:
-        return load_context(conn.talosconfig, conn.context).nodes
-    except TalosbondError:
-        return ()
+    kind: str
+
+    def fetch(self, conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]: ...
 
 
-def fetch_nodes(conn: Connection, progress: Callable[[str], None] | None = None) -> list[RawNode | NodeError]:
-    """Fetch raw texts for every requested node from the chosen source.
+def open_source(kind: str) -> Source:
+    """The source named `kind` (`resolve_source`): the one place a name becomes an implementation."""
+    if kind == "capture":
+        from talosbond.sources.capture import CaptureSource
+
+        return CaptureSource()
+    if kind == "talosctl":
+        from talosbond.sources.talosctl import TalosctlSource
+
+        return TalosctlSource()
+    if kind == "api":
+        from talosbond.sources.api import ApiSource
+
+        return ApiSource()
+    raise UsageError(f"unknown source {kind!r}", "choose one of: auto, talosctl, api, capture")
+
+
+def fetch_nodes(conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
+    """Fetch every requested node from the source the options choose.
 
     `progress`, if given, is called with each node's name once that node is done (for a progress bar)."""
-    kind = resolve_source(conn)
-    if kind == "capture":
-        from talosbond.sources.capture import read_capture
-
-        assert conn.from_dir is not None
-        return read_capture(conn.from_dir, conn.nodes, conn.want_config, conn.want_log)
-    if not conn.nodes and kind == "talosctl":
-        conn = replace(conn, nodes=_context_nodes(conn))
-        if not conn.nodes:
-            raise UsageError("no nodes given", "pass -n NODE (or --from DIR for a capture)")
-    if kind == "talosctl":
-        from talosbond.sources.talosctl import fetch_talosctl
-
-        return fetch_talosctl(conn, progress)
-    if kind == "api":
-        try:
-            from talosbond.sources.api import fetch_api
-        except ImportError:
-            raise UsageError(
-                "the Talos API source is not available in this build",
-                "install talosctl and use --source talosctl, or read a capture with --from DIR",
-            ) from None
-        result: list[RawNode | NodeError] = fetch_api(conn, progress)
-        return result
-    raise UsageError(f"unknown source {kind!r}", "choose one of: auto, talosctl, api, capture")
+    return open_source(resolve_source(conn)).fetch(conn, progress)

@@ -38,7 +38,7 @@ from talosbond.parsing.protobuf import ADDRESS_TYPE, LINK_TYPE, ROUTE_TYPE, bond
 from talosbond.proto import common_pb2, machine_pb2, resource_pb2
 from talosbond.proto.machine_grpc import MachineServiceStub
 from talosbond.proto.resource_grpc import StateStub
-from talosbond.sources import Connection
+from talosbond.sources import Connection, Progress
 from talosbond.sources.talosconfig import (
     TalosContext,
     certificate_info,
@@ -59,7 +59,6 @@ RETRIES = 2  # extra attempts for a read that failed with UNAVAILABLE
 RETRY_BACKOFF = 0.25
 
 T = TypeVar("T")
-Progress = Callable[[str], None]
 
 
 # --- connections -------------------------------------------------------------------------------------------
@@ -246,7 +245,7 @@ class _Endpoint:
 
 
 @dataclass(frozen=True)
-class ApiPlan:
+class ApiTargets:
     """What to ask, where: decided before any connection is opened (config errors stop the command)."""
 
     nodes: tuple[str, ...]
@@ -260,7 +259,7 @@ class ApiPlan:
     refusal: str = ""  # why a server may refuse the client certificate, as far as we can tell
 
 
-def plan(conn: Connection) -> ApiPlan:
+def targets(conn: Connection) -> ApiTargets:
     """talosconfig + options -> nodes, endpoints and TLS. Raises `SourceError`/`UsageError` for the command."""
     ctx: TalosContext | None = None
     if conn.insecure:
@@ -297,37 +296,37 @@ def plan(conn: Connection) -> ApiPlan:
             raise UsageError(f"no endpoints: {ctx.where} has none and -e was not given",
                              "pass -e ENDPOINT (a control-plane address), or `talosctl config endpoint ...`")
         endpoints = tuple(dict.fromkeys(split_endpoint(e) for e in names))
-    return ApiPlan(nodes=tuple(nodes), endpoints=endpoints, ssl=context, insecure=conn.insecure,
+    return ApiTargets(nodes=tuple(nodes), endpoints=endpoints, ssl=context, insecure=conn.insecure,
                    timeout=conn.timeout, want_bonding=conn.want_bonding, context=ctx,
                    role=role, refusal=refusal)
 
 
 class _Fetcher:
-    def __init__(self, plan: ApiPlan, progress: Progress | None) -> None:
-        self.plan = plan
+    def __init__(self, targets: ApiTargets, progress: Progress | None) -> None:
+        self.targets = targets
         self.progress = progress
         self.endpoints: dict[tuple[str, int], _Endpoint] = {}
 
     def _endpoint(self, address: tuple[str, int]) -> _Endpoint:
         endpoint = self.endpoints.get(address)
         if endpoint is None:
-            hint = _INSECURE_REFUSED_HINT if self.plan.insecure else _CLIENT_CERT_HINT
-            endpoint = _Endpoint(address[0], address[1], self.plan.ssl, self.plan.refusal, hint)
+            hint = _INSECURE_REFUSED_HINT if self.targets.insecure else _CLIENT_CERT_HINT
+            endpoint = _Endpoint(address[0], address[1], self.targets.ssl, self.targets.refusal, hint)
             self.endpoints[address] = endpoint
         return endpoint
 
     def _routes(self, index: int, node: str) -> list[tuple[_Endpoint, tuple[tuple[str, str], ...]]]:
         """Where to send a node's calls, in order of preference, with the metadata to send."""
-        if not self.plan.endpoints:  # maintenance mode: talk to the node itself, no proxying
+        if not self.targets.endpoints:  # maintenance mode: talk to the node itself, no proxying
             return [(self._endpoint(split_endpoint(node)), ())]
-        count = len(self.plan.endpoints)
-        order = [self.plan.endpoints[(index + i) % count] for i in range(count)]
+        count = len(self.targets.endpoints)
+        order = [self.targets.endpoints[(index + i) % count] for i in range(count)]
         return [(self._endpoint(address), (("node", node),)) for address in order]
 
     async def _call(self, routes: list[tuple[_Endpoint, tuple[tuple[str, str], ...]]], what: str,
                     call: Callable[[_Endpoint, tuple[tuple[str, str], ...], float], Awaitable[T]]) -> T:
         """One read with a deadline, on the first endpoint that connects; retried only where safe."""
-        timeout = self.plan.timeout
+        timeout = self.targets.timeout
         attempt = 0
         failure: _Failure | None = None
         for endpoint, metadata in routes:
@@ -373,7 +372,7 @@ class _Fetcher:
         message = exc.message or exc.status.name
         if exc.status is Status.PERMISSION_DENIED:
             if what.startswith("reading"):
-                role = f"; this certificate's role is {self.plan.role}" if self.plan.role else ""
+                role = f"; this certificate's role is {self.targets.role}" if self.targets.role else ""
                 return _Failure(
                     f"permission denied {what}: MachineService/Read needs the os:admin role{role} ({message})",
                     "use a talosconfig context whose certificate has the os:admin role",
@@ -386,7 +385,7 @@ class _Fetcher:
                     if unknown else "the node may be rebooting; try again")
             return _Failure(f"node unavailable while {what}: {message}", hint, retry=not unknown)
         if exc.status is Status.DEADLINE_EXCEEDED:
-            return _Failure(f"no answer to {what} within {self.plan.timeout:g}s ({message})",
+            return _Failure(f"no answer to {what} within {self.targets.timeout:g}s ({message})",
                             "the node or the endpoint is stalled or overloaded; check `talosctl -n NODE version`")
         if exc.status is Status.UNAUTHENTICATED:
             return _Failure(f"not authenticated {what} ({message})", _CLIENT_CERT_HINT)
@@ -446,7 +445,7 @@ class _Fetcher:
             "addresses": asyncio.ensure_future(self._list(routes, node, ADDRESS_TYPE)),
             "routes": asyncio.ensure_future(self._list(routes, node, ROUTE_TYPE)),
         }
-        if not self.plan.insecure:  # maintenance mode grants os:reader only, and Read needs os:admin
+        if not self.targets.insecure:  # maintenance mode grants os:reader only, and Read needs os:admin
             jobs["netdev"] = asyncio.ensure_future(self._read(routes, "/proc/net/dev"))
         try:
             try:
@@ -482,7 +481,7 @@ class _Fetcher:
         origins = {"links": f"{node}: API List {LINK_TYPE}", "netdev": f"{node}: /proc/net/dev",
                    "addresses": f"{node}: API List {ADDRESS_TYPE}", "routes": f"{node}: API List {ROUTE_TYPE}"}
         bonding: dict[str, str] = {}
-        if self.plan.want_bonding and not self.plan.insecure:
+        if self.targets.want_bonding and not self.targets.insecure:
             try:
                 for bond in bond_names(resources):
                     text = await self._read(routes, f"/proc/net/bonding/{bond}", missing_ok=True)
@@ -499,7 +498,7 @@ class _Fetcher:
                        origins=origins, via="api", resources=found)
 
     async def run(self) -> list[RawNode | NodeError]:
-        nodes = self.plan.nodes
+        nodes = self.targets.nodes
         results: list[RawNode | NodeError | None] = [None] * len(nodes)
         queue = iter(enumerate(nodes))
 
@@ -515,9 +514,18 @@ class _Fetcher:
         return [r for r in results if r is not None]
 
 
+class ApiSource:
+    """Nodes read through the Talos machine API."""
+
+    kind = "api"
+
+    def fetch(self, conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
+        return fetch_api(conn, progress)
+
+
 def fetch_api(conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
     """Fetch every node through the Talos API; a failing node becomes a `NodeError`, the others come back."""
-    the_plan = plan(conn)
+    chosen = targets(conn)
     if conn.insecure:
         sys.stderr.write(
             "warning: --insecure: talking TLS without a client certificate and WITHOUT verifying the server "
@@ -528,6 +536,6 @@ def fetch_api(conn: Connection, progress: Progress | None = None) -> list[RawNod
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
     try:
-        return asyncio.run(_Fetcher(the_plan, progress).run())
+        return asyncio.run(_Fetcher(chosen, progress).run())
     finally:
         gc.set_threshold(*thresholds)

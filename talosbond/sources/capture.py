@@ -8,8 +8,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from talosbond.errors import SourceError
+from talosbond.errors import SourceError, UsageError
 from talosbond.model import NodeError, RawNode
+from talosbond.sources import Connection, Progress
 
 LINKS = "links.yaml"
 _OPTIONAL = {
@@ -103,29 +104,43 @@ def read_capture(
                 "a capture holds links.yaml (talosctl get links -o yaml) and netdev.txt per node",
             )
     results: list[RawNode | NodeError] = []
-    found: set[str] = set()
+    by_name: dict[str, RawNode | NodeError] = {}
     claimed: dict[str, str] = {}  # node name -> the folder that holds it
     for folder in folders:
+        result: RawNode | NodeError
         try:
-            raw = read_node_dir(folder, want_config, want_log)
+            result = read_node_dir(folder, want_config, want_log)
         except SourceError as exc:
-            if not nodes or folder.name in nodes:
-                results.append(NodeError(folder.name, exc.message, exc.hint))
-                found.add(folder.name)
-            continue
-        if nodes and raw.node not in nodes and folder.name not in nodes:
-            continue
-        found.update({raw.node, folder.name})
-        if raw.node in claimed:
-            results.append(NodeError(folder.name, f"holds node {raw.node}, as {claimed[raw.node]} does",
-                                     "one folder per node: remove or rename the stale copy"))
-            continue
-        claimed[raw.node] = folder.name
-        results.append(raw)
+            result = NodeError(folder.name, exc.reason, exc.hint)
+        if isinstance(result, RawNode) and result.node in claimed:
+            result = NodeError(folder.name, f"holds node {result.node}, as {claimed[result.node]} does",
+                               "one folder per node: remove or rename the stale copy")
+        elif isinstance(result, RawNode):
+            claimed[result.node] = folder.name
+        results.append(result)
+        by_name.setdefault(result.node, result)
+        by_name.setdefault(folder.name, result)
+    if not nodes:
+        return results
+    # In the order asked, as the live sources answer; each node once, however it was named.
+    picked: list[RawNode | NodeError] = []
     for node in nodes:
-        if node not in found:
-            results.append(NodeError(node, f"not in capture {directory}", "check the node name or folder name"))
-    return results
+        found = by_name.get(node) or NodeError(node, f"not in capture {directory}",
+                                               "check the node name or folder name")
+        if not any(found is seen for seen in picked):
+            picked.append(found)
+    return picked
+
+
+class CaptureSource:
+    """Nodes read from a capture directory (`--from DIR`)."""
+
+    kind = "capture"
+
+    def fetch(self, conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
+        if conn.from_dir is None:
+            raise UsageError("--source capture needs --from DIR")
+        return read_capture(conn.from_dir, conn.nodes, conn.want_config, conn.want_log)
 
 
 def _umask() -> int:

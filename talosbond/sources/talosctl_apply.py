@@ -30,15 +30,11 @@ from talosbond.errors import SourceError, UsageError
 from talosbond.model import Node, RawNode
 from talosbond.parsing import build_node
 from talosbond.sources import Connection
-from talosbond.sources.talosctl import run_talosctl
+from talosbond.sources.talosctl import run_command, run_talosctl, talosctl_binary
 
 ACTIVE_CONFIG_ARGS = ("get", "machineconfig", "v1alpha1", "-o", "jsonpath={.spec}")
 PERSISTED_CONFIG = "/system/state/config.yaml"
 PROBE_TIMEOUT = 10.0  # one probe call; the try-mode timer keeps running meanwhile
-
-
-def talosctl_binary() -> str:
-    return os.environ.get("TALOSBOND_TALOSCTL", "talosctl")
 
 
 def go_duration(seconds: float) -> str:
@@ -75,22 +71,6 @@ def config_to_compare(conn: Connection, node: str, via: str) -> tuple[str, str] 
         return (f"{node}: its machine config could not be read ({exc.message}); members and settings are not "
                 "compared with a config")
     return text, f"{node} machine config"
-
-
-def _run_local(cmd: list[str], what: str, timeout: float) -> str:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                              stdin=subprocess.DEVNULL)
-    except FileNotFoundError:
-        raise SourceError("talosctl not found on PATH", "talosbond apply runs talosctl; install it") from None
-    except subprocess.TimeoutExpired:
-        raise SourceError(f"`{what}` did not finish within {timeout:g}s") from None
-    except OSError as exc:
-        raise SourceError(f"cannot run talosctl: {exc.strerror or exc}") from None
-    if proc.returncode != 0:
-        lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
-        raise SourceError(f"`{what}` failed: {lines[-1] if lines else f'exit code {proc.returncode}'}")
-    return proc.stdout
 
 
 def check_probe_address(address: str) -> None:
@@ -149,7 +129,8 @@ class TalosctlOps:
             handle.write(current)
         cmd = [talosctl_binary(), "machineconfig", "patch", str(current_path), "--patch", f"@{patch.resolve()}",
                "-o", str(merged_path)]
-        _run_local(cmd, f"talosctl machineconfig patch CURRENT --patch @{patch}", self.conn.timeout)
+        run_command(cmd, f"talosctl machineconfig patch CURRENT --patch @{patch}", self.conn.timeout,
+                    missing_hint="talosbond apply runs talosctl; install it")
         try:
             os.chmod(merged_path, 0o600)
             return merged_path.read_text(encoding="utf-8"), merged_path
@@ -167,7 +148,7 @@ class TalosctlOps:
         try:
             run_talosctl(self.quick, node, ["version"], insecure_ok=False)
         except SourceError as exc:
-            return exc.message.removeprefix(f"{node}: ")
+            return exc.reason
         return None
 
     def active_config(self, node: str) -> str:
@@ -185,7 +166,7 @@ class TalosctlOps:
                 texts[bond] = run_talosctl(self.quick, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False)
                 origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
             except SourceError as exc:
-                errors[bond] = exc.message.removeprefix(f"{node}: ")
+                errors[bond] = exc.reason
         return build_node(RawNode(node, links, bonding=texts, origins=origins, via="talosctl")), errors
 
     def probe(self, address: str, timeout: float = 3.0) -> str | None:
