@@ -203,16 +203,17 @@ def test_shapes_that_can_share_a_patch_are_grouped(tmp_path: Path) -> None:
 def test_a_large_capture_parses_the_same_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Big captures are parsed one process per core; the nodes must come back exactly as parsed in-process,
     a node's broken bond file and its machine config included."""
-    import talosbond.api
+    import talosbond.discovery as discovery
+    from talosbond.sources import Connection
 
     for i, source in enumerate(("post-bond-vlan-pitfall", "bond-8023ad-healthy", "igb-4port-two-cabled") * 2):
         _add_node(tmp_path, source, f"n{i + 1:02d}", i)
     bonding = tmp_path / "n02" / "bonding" / "bond0.txt"
     bonding.write_text(bonding.read_text()[:200])
-    monkeypatch.setattr(talosbond.api, "PARALLEL_MIN_NODES", 10**9)
-    serial = talosbond.api.discover(talosbond.api.Connection(from_dir=str(tmp_path)))
-    monkeypatch.setattr(talosbond.api, "PARALLEL_MIN_NODES", 2)
-    parallel = talosbond.api.discover(talosbond.api.Connection(from_dir=str(tmp_path)))
+    monkeypatch.setattr(discovery, "PARALLEL_MIN_NODES", 10**9)
+    serial = discovery.discover(Connection(from_dir=str(tmp_path)))
+    monkeypatch.setattr(discovery, "PARALLEL_MIN_NODES", 2)
+    parallel = discovery.discover(Connection(from_dir=str(tmp_path)))
     assert [n.name for n in parallel.nodes] == [f"n{i:02d}" for i in range(1, 7)]
     assert parallel.nodes == serial.nodes and parallel.errors == serial.errors
     for ours, theirs in zip(parallel.nodes, serial.nodes, strict=True):
