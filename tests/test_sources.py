@@ -136,3 +136,22 @@ def test_a_talosctl_that_hangs_is_one_node_error() -> None:
     (result,) = TalosctlSource(stalls).fetch(Connection(nodes=("10.20.0.11",), source="talosctl", timeout=3))
     assert isinstance(result, NodeError)
     assert result.message == "`talosctl -n 10.20.0.11 get links -o yaml` did not answer within 3s"
+
+
+def test_apply_reads_a_node_through_the_same_runner() -> None:
+    from conftest import FIXTURES
+
+    from talosbond.model import BondStatus
+    from talosbond.sources.talosctl_apply import TalosctlOps
+
+    runner = FixtureTalosctl(FIXTURES / "bond-8023ad-healthy")
+    (name,) = runner.folders
+    ops = TalosctlOps(Connection(nodes=(name,), source="talosctl"), runner)
+    try:
+        node, errors = ops.read_state(name, ["bond0", "bond9"])
+    finally:
+        ops.close()
+    status = node.bonds["bond0"]
+    assert isinstance(status, BondStatus) and status.mode == "802.3ad" and len(status.members) == 2
+    assert list(errors) == ["bond9"] and errors["bond9"].startswith("`talosctl -n")  # no node name glued in front
+    assert any(call[-2:] == ["read", "/proc/net/bonding/bond0"] for call in runner.calls)

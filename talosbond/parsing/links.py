@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from talosbond.model import SPEED_UNKNOWN, Link
 from talosbond.parsing.yamlish import Document, load_stream
 
 LINK_TYPE = "LinkStatuses.net.talos.dev"
+_BOND_ID = re.compile(r"^    id: (\S+)$")
 
 # YAML key -> (Link attribute, converter name). Keys Talos may add later are ignored.
 _STR_FIELDS = {
@@ -207,3 +209,16 @@ def _refuse_cut_off(text: str, docs: list[Document], source: str) -> None:
             name = last.get("metadata", {}).get("id", "?") if isinstance(last, dict) else "?"
             raise ParseError(source, last_line, f"the last link ({name}, from line {docs[-1].line}) stops before "
                              f"{', '.join(where + key for key in sorted(missing))}", _CUT_HINT)
+
+
+def bond_names(links_yaml: str) -> list[str]:
+    """Names of bond links in `get links -o yaml` text, without a full parse (for the reads that follow)."""
+    names = []
+    current = ""
+    for line in links_yaml.splitlines():
+        match = _BOND_ID.match(line)
+        if match:
+            current = match.group(1)
+        elif line.strip() == "kind: bond" and current:
+            names.append(current)
+    return names

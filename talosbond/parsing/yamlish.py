@@ -95,18 +95,19 @@ _MAX_FRACTION = 999999
 
 
 def _plain(value: str) -> Any:
-    if value in _BOOLS:
-        return _BOOLS[value]
-    if value in _NULLS:
-        return None
     first = value[0]
     if first not in "-+.0123456789<=":
-        return value
+        if value in _BOOLS:
+            return _BOOLS[value]
+        return None if value in _NULLS else value
+    if value.isdigit():
+        return int(value)
+    if first.isdigit() and len(value) > 19 and value[4] == "-":
+        stamp = _TIMESTAMP.fullmatch(value)
+        if stamp is not None:
+            return _timestamp(stamp)
     if _DECIMAL.fullmatch(value):
         return int(value)
-    stamp = _TIMESTAMP.fullmatch(value)
-    if stamp is not None:
-        return _timestamp(stamp)
     if _OTHER_TYPED.fullmatch(value):
         raise _Unsupported
     return value

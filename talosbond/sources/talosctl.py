@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 from talosbond.errors import SourceError, ToolMissing, UsageError
 from talosbond.model import NodeError, RawNode
+from talosbond.parsing.links import bond_names
 from talosbond.sources import Connection, Progress
 
-_BOND_ID = re.compile(r"^    id: (\S+)$")
 _NOT_FOUND = re.compile(r"\bNotFound\b")  # the gRPC status talosctl prints for a file the node does not have
 MAX_PARALLEL = 8
 _NODE_HINT = "check the node's name or address, and that it answers: `talosctl -n {node} version`"
@@ -140,19 +140,6 @@ def fetch_node(conn: Connection, node: str, runner: Runner = subprocess_runner) 
         node=node, links=links, netdev=netdev, version=version, addresses=addresses, routes=routes,
         bonding=bonding, origins=origins, via="talosctl", controller_log=log,
     )
-
-
-def bond_names(links_yaml: str) -> list[str]:
-    """Names of bond links in `get links -o yaml` text, without a full parse (for the reads that follow)."""
-    names = []
-    current = ""
-    for line in links_yaml.splitlines():
-        match = _BOND_ID.match(line)
-        if match:
-            current = match.group(1)
-        elif line.strip() == "kind: bond" and current:
-            names.append(current)
-    return names
 
 
 class TalosctlSource:

@@ -30,7 +30,7 @@ from talosbond.errors import SourceError, UsageError
 from talosbond.model import Node, RawNode
 from talosbond.parsing import build_node
 from talosbond.sources import Connection
-from talosbond.sources.talosctl import run_command, run_talosctl, talosctl_binary
+from talosbond.sources.talosctl import Runner, run_command, run_talosctl, subprocess_runner, talosctl_binary
 
 ACTIVE_CONFIG_ARGS = ("get", "machineconfig", "v1alpha1", "-o", "jsonpath={.spec}")
 PERSISTED_CONFIG = "/system/state/config.yaml"
@@ -42,15 +42,15 @@ def go_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def read_machineconfig(conn: Connection, node: str) -> tuple[str, str]:
+def read_machineconfig(conn: Connection, node: str, runner: Runner = subprocess_runner) -> tuple[str, str]:
     """The node's machine config and where it came from: `active` (get machineconfig) or `persisted`
     (the file on disk, when the resource cannot be read)."""
     try:
-        text = run_talosctl(conn, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False)
+        text = run_talosctl(conn, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False, runner=runner)
         how = "active"
     except SourceError as first:
         try:
-            text = run_talosctl(conn, node, ["read", PERSISTED_CONFIG], insecure_ok=False)
+            text = run_talosctl(conn, node, ["read", PERSISTED_CONFIG], insecure_ok=False, runner=runner)
             how = "persisted"
         except SourceError:
             raise first from None
@@ -101,8 +101,9 @@ def split_probe_address(address: str) -> tuple[str, int | None]:
 class TalosctlOps:
     """`apply`'s seam to the outside world: one object per run, owning the private temporary folder."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, runner: Runner = subprocess_runner) -> None:
         self.conn = conn
+        self.runner = runner
         self.quick = replace(conn, timeout=min(conn.timeout, PROBE_TIMEOUT))
         self._dir = Path(tempfile.mkdtemp(prefix="talosbond-apply-"))
         os.chmod(self._dir, 0o700)
@@ -117,7 +118,7 @@ class TalosctlOps:
         return path
 
     def read_config(self, node: str) -> tuple[str, str]:
-        return read_machineconfig(self.conn, node)
+        return read_machineconfig(self.conn, node, self.runner)
 
     def merge(self, node: str, current: str, patch: Path) -> tuple[str, Path]:
         """Talos's own merge of the patch into the node's current config; returns the text and its file."""
@@ -130,7 +131,7 @@ class TalosctlOps:
         cmd = [talosctl_binary(), "machineconfig", "patch", str(current_path), "--patch", f"@{patch.resolve()}",
                "-o", str(merged_path)]
         run_command(cmd, f"talosctl machineconfig patch CURRENT --patch @{patch}", self.conn.timeout,
-                    missing_hint="talosbond apply runs talosctl; install it")
+                    missing_hint="talosbond apply runs talosctl; install it", runner=self.runner)
         try:
             os.chmod(merged_path, 0o600)
             return merged_path.read_text(encoding="utf-8"), merged_path
@@ -141,29 +142,30 @@ class TalosctlOps:
         args = ["apply-config", "--file", str(path), "--mode", mode]
         if try_timeout is not None:
             args += ["--timeout", go_duration(try_timeout)]
-        return run_talosctl(self.conn, node, args, insecure_ok=False)
+        return run_talosctl(self.conn, node, args, insecure_ok=False, runner=self.runner)
 
     def api_error(self, node: str) -> str | None:
         """None when the node's Talos API answers `version`, else why not."""
         try:
-            run_talosctl(self.quick, node, ["version"], insecure_ok=False)
+            run_talosctl(self.quick, node, ["version"], insecure_ok=False, runner=self.runner)
         except SourceError as exc:
             return exc.reason
         return None
 
     def active_config(self, node: str) -> str:
-        return run_talosctl(self.quick, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False)
+        return run_talosctl(self.quick, node, list(ACTIVE_CONFIG_ARGS), insecure_ok=False, runner=self.runner)
 
     def read_state(self, node: str, bonds: Sequence[str]) -> tuple[Node, dict[str, str]]:
         """The node's links and /proc/net/bonding/<bond> for each bond, parsed; per-bond read errors apart.
         Raises `SourceError` when the links cannot be read, `ParseError` when they do not parse."""
-        links = run_talosctl(self.quick, node, ["get", "links", "-o", "yaml"])
+        links = run_talosctl(self.quick, node, ["get", "links", "-o", "yaml"], runner=self.runner)
         texts: dict[str, str] = {}
         origins = {"links": f"{node}: talosctl get links"}
         errors: dict[str, str] = {}
         for bond in bonds:
             try:
-                texts[bond] = run_talosctl(self.quick, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False)
+                texts[bond] = run_talosctl(self.quick, node, ["read", f"/proc/net/bonding/{bond}"], insecure_ok=False,
+                                           runner=self.runner)
                 origins[f"bonding/{bond}"] = f"{node}: /proc/net/bonding/{bond}"
             except SourceError as exc:
                 errors[bond] = exc.reason
