@@ -169,11 +169,11 @@ def _normalised(text: str, name: str) -> str:
     return text if docs is None else dump_yaml([_canonical(doc) for doc in docs])
 
 
-def config_diff(current: str, merged: str, node: str) -> str:
+def config_diff(current: str, merged: str, node: str, label: str = "merged") -> str:
     """The change the apply makes, as a unified diff of the two configs as data (talosctl re-renders a
     merged config: quoting, indentation and key order are not changes), secret values redacted."""
     before, after = _normalised(current, "current"), _normalised(merged, "merged")
-    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), f"{node} current", f"{node} merged",
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), f"{node} current", f"{node} {label}",
                                  lineterm="", n=3)
     return "\n".join(redact_line(line) if not line.startswith(("---", "+++", "@@")) else line for line in lines)
 

@@ -738,3 +738,66 @@ def print_rule(rule: Any) -> None:
     if rule.fixable:
         notes.append("lint --fix can fix it")
     sys.stdout.write(f"{rule.code} {rule.name} ({', '.join(notes)})\n\n{rule.doc}\n")
+
+
+# --- drill (issue 14) ---
+
+
+def drill_step(line: str) -> None:
+    """One progress line of `drill` (stderr)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def print_drill_plan(drills: Sequence[Any], commands: dict[tuple[str, str], list[str]], hold: float,
+                     probes: Sequence[str]) -> None:
+    """What `drill` will do, node by node and member by member, before anything changes (stderr)."""
+    out = sys.stderr
+    targets = ", ".join(["the Talos API", *probes])
+    out.write(f"plan: {len(drills)} node(s), one member at a time; each held out {hold:g}s while probing {targets}\n")
+    for drill in drills:
+        version = f", Talos {drill.node.version}" if drill.node.version else ""
+        out.write(f"\n{drill.name}: {drill.bond} ({drill.mode or 'unknown mode'}), members "
+                  f"{', '.join(drill.members) or 'unknown'}{version}\n")
+        if drill.health is not None and not drill.health.healthy:
+            for problem in drill.health.problems:
+                out.write(f"  {problem.level} {problem.code}: {problem.message}\n")
+        for plan in drill.members_plans:
+            out.write(f"  {plan.member}: {plan.how or plan.method}\n")
+            for line in plan.proof:
+                out.write(f"    proof: {line}\n")
+            for command in commands.get((drill.name, plan.member), []):
+                out.write(f"    {command}\n" if command.startswith("#") else f"    $ {command}\n")
+        for note in drill.notes:
+            out.write(f"  note: {note}\n")
+        for refusal in drill.refusals:
+            out.write(f"  refused: {refusal}\n")
+    out.write("\n")
+
+
+def print_drill_configs(drills: Sequence[Any]) -> None:
+    """`drill --dry-run`: per member, the document the try-mode config changes, then the diff (stdout)."""
+    for drill in drills:
+        for plan in drill.members_plans:
+            if not plan.config:
+                continue
+            sys.stdout.write(f"# {drill.name} {drill.bond}: take {plan.member} out ({plan.method})\n")
+            sys.stdout.write(plan.excerpt + "\n" + plan.diff + "\n\n")
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}s"
+
+
+def print_drill_report(results: Sequence[Any]) -> None:
+    """Per node and member: verdict, failover time, probe losses, recovery time, and what went wrong (stdout)."""
+    out = sys.stdout
+    out.write(f"{'NODE':<16} {'MEMBER':<14} {'VERDICT':<12} {'FAILOVER':>9} {'LOST':>9} {'RECOVERY':>9}\n")
+    for r in results:
+        lost = f"{sum(r.probe_losses.values())}/{r.probe_rounds}" if r.probe_rounds else "-"
+        out.write(f"{r.node:<16} {r.member:<14} {r.verdict:<12} {_seconds(r.failover_seconds):>9} {lost:>9} "
+                  f"{_seconds(r.recovery_seconds):>9}\n")
+        for problem in r.problems:
+            out.write(f"  - {problem}\n")
+        for note in r.notes:
+            out.write(f"  note: {note}\n")

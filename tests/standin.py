@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,27 @@ STANDIN = HERE / "standin_talosctl.py"
 DATA = HERE / "data" / "apply_node"
 HEALTHY = FIXTURES / "bond-8023ad-healthy"
 NOT_NEGOTIATED = FIXTURES / "bond-8023ad-lacp-not-negotiated"
+ACTIVE_BACKUP = FIXTURES / "bond-active-backup-failed-over"
+
+# The two bonds `talosbond drill` is tried on: the fixtures' cards, switch and configs.
+DRILL_BONDS: dict[str, dict[str, Any]] = {
+    "802.3ad": {
+        "fixture": HEALTHY, "bond": "bond0", "mode": "802.3ad", "partner": "28:99:3a:4e:11:80",
+        "members": [
+            {"name": "ens1f0np0", "perm": "0c:42:a1:5e:72:b4", "driver": "mlx5_core", "bus": "0000:3b:00.0",
+             "speed": 25000},
+            {"name": "ens1f1np1", "perm": "0c:42:a1:5e:72:b5", "driver": "mlx5_core", "bus": "0000:3b:00.1",
+             "speed": 25000},
+        ],
+    },
+    "active-backup": {
+        "fixture": ACTIVE_BACKUP, "bond": "bond0", "mode": "active-backup", "primary": "enp1s0",
+        "members": [
+            {"name": "enp1s0", "perm": "7c:83:34:b9:20:1e", "driver": "igc", "bus": "0000:01:00.0", "speed": 2500},
+            {"name": "enp2s0", "perm": "7c:83:34:b9:20:1f", "driver": "igc", "bus": "0000:02:00.0", "speed": 2500},
+        ],
+    },
+}
 
 
 def _one_member(text: str) -> str:
@@ -27,12 +49,14 @@ def _one_member(text: str) -> str:
 
 
 class FakeClock:
-    """`talosbond.clock.Clock` that only moves when slept on, shared with the stand-in through a file."""
+    """`talosbond.clock.Clock` that only moves when slept on, shared with the stand-in through a file.
+    `interrupt_at` (seconds slept) raises KeyboardInterrupt once, from the sleep that reaches it: a Ctrl-C."""
 
     def __init__(self, root: Path) -> None:
         self.file = root / "clock"
         self.time = 1_000_000.0
         self.slept = 0.0
+        self.interrupt_at: float | None = None
         self.file.write_text(repr(self.time))
 
     def now(self) -> float:
@@ -43,6 +67,9 @@ class FakeClock:
             self.time += seconds
             self.slept += seconds
             self.file.write_text(repr(self.time))
+        if self.interrupt_at is not None and self.slept >= self.interrupt_at:
+            self.interrupt_at = None
+            raise KeyboardInterrupt
 
 
 class FakeCluster:
@@ -69,6 +96,25 @@ class FakeCluster:
             "bonding-api-down.txt": healthy,
             "bonding-lacp-down.txt": lacp_down,
             "bonding-member-missing.txt": _one_member(healthy),
+        }
+        for name, text in files.items():
+            (state / name).write_text(text)
+
+    def add_drill(self, node: str, bond: str, version: str, **scenario: Any) -> None:
+        """A node whose bond the stand-in renders from the config it runs (see standin_talosctl.drill_main).
+        `scenario`: settle (seconds the kernel takes to show a change), no_carrier, carrier_lost_during_try,
+        stuck (members that never come back), probe_down_during_try (probe addresses)."""
+        model = {k: v for k, v in DRILL_BONDS[bond].items() if k != "fixture"}
+        model.update(scenario)
+        fixture: Path = DRILL_BONDS[bond]["fixture"]
+        state = self.root / node
+        state.mkdir()
+        config = (fixture / "machineconfig.yaml").read_text()
+        files = {
+            "mode": "healthy", "drill.json": json.dumps(model), "version.txt": version + "\n",
+            "persisted.yaml": config, "active.yaml": config, "links.yaml": (fixture / "links.yaml").read_text(),
+            "netdev.txt": (fixture / "netdev.txt").read_text(), "addresses.yaml": (fixture / "addresses.yaml").read_text(),
+            "routes.yaml": (fixture / "routes.yaml").read_text(),
         }
         for name, text in files.items():
             (state / name).write_text(text)
@@ -127,3 +173,4 @@ def run_config(cluster: FakeCluster, node: str, text: str) -> None:
     """Make a fake node run (and have saved) `text`, as if it had been applied long ago."""
     (cluster.root / node / "active.yaml").write_text(text)
     (cluster.root / node / "persisted.yaml").write_text(text)
+

@@ -135,6 +135,16 @@ def test_no_terminal_and_no_yes_is_refused(cluster: FakeCluster) -> None:
     assert cluster.calls() == []
 
 
+def test_apply_probes_one_address(cluster: FakeCluster) -> None:
+    # `--probe-address` is declared once for apply and drill; drill takes several, apply says it takes one
+    cluster.add("n1")
+    result = run(cluster, "apply", PATCH, "-n", "n1", "--yes", "--probe-address", "127.0.0.1:1",
+                 "--probe-address", "127.0.0.1:2")
+    assert result.code == 2
+    assert "apply probes one --probe-address" in result.err
+    assert cluster.calls() == []
+
+
 def test_a_patch_with_lint_errors_is_refused(cluster: FakeCluster, tmp_path: Path) -> None:
     cluster.add("n1")
     bad = tmp_path / "bad.yaml"

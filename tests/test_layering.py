@@ -54,7 +54,7 @@ STAGES: dict[str, tuple[str, ...]] = {
     "sources": ("sources",),
     "plan/selectors/simulate": ("plan", "selectors", "simulate", "ranking", "shapes", "answers"),
     "render/lint/verify": ("render", "lint", "verify", "health", "validate", "logtrace", "rules", "suppression",
-                           "nad", "nncp", "patchjob", "apply", "discovery"),
+                           "nad", "nncp", "patchjob", "apply", "drill", "discovery"),
     "output/cli": ("output", "cli", "wizard", "__main__", "__init__"),
 }
 ORDER = list(STAGES)

@@ -155,3 +155,16 @@ def test_apply_reads_a_node_through_the_same_runner() -> None:
     assert isinstance(status, BondStatus) and status.mode == "802.3ad" and len(status.members) == 2
     assert list(errors) == ["bond9"] and errors["bond9"].startswith("`talosctl -n")  # no node name glued in front
     assert any(call[-2:] == ["read", "/proc/net/bonding/bond0"] for call in runner.calls)
+
+
+def test_a_version_file_that_is_not_a_tag_fails_that_node_naming_the_file(tmp_path: Path, fleet_dir: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "fleet"
+    shutil.copytree(fleet_dir, copy)
+    first = sorted(p for p in copy.iterdir() if p.is_dir())[0]
+    (first / "version.txt").write_text("latest\n")
+    nodes, errors, _ = parse_raws(read_capture(str(copy)))
+    assert len(nodes) == 2
+    (error,) = errors
+    assert str(first / "version.txt") in error.message and "expected a Talos tag" in error.message

@@ -14,7 +14,7 @@ from talosbond.cli.common import Runtime, app
 __all__ = ["Runtime", "app", "main"]
 
 # In the order `talosbond --help` lists them.
-COMMANDS = ("discover", "patch", "nad", "lint", "wizard", "verify", "apply")
+COMMANDS = ("discover", "patch", "nad", "lint", "wizard", "verify", "apply", "drill")
 
 for _module in COMMANDS:
     import_module(f"talosbond.cli.{_module}")

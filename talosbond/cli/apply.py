@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from talosbond.cli.common import REACH, SourceKind, app, command, fetch, read_file
+from talosbond.cli.common import (
+    REACH,
+    DryRunOpt,
+    ProbeAddressOpt,
+    SourceKind,
+    YesOpt,
+    app,
+    command,
+    fetch,
+    read_file,
+    split,
+)
 
 if TYPE_CHECKING:
     from talosbond.apply import NodeChange, Outcome
@@ -62,11 +73,9 @@ def apply(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The patch to apply (e.g. `talosbond patch` output).")],
     timeout: Annotated[str, typer.Option("--timeout", metavar="DURATION", help="Try-mode timeout: Talos rolls back "
                                          "after it unless every probe passed and the config was committed.")] = "2m",
-    probe_address: Annotated[str | None, typer.Option("--probe-address", metavar="IP|HOST:PORT", help="Must answer "
-                                                      "(ping, or TCP connect) before committing.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, the commands and the config diff; "
-                                          "change nothing.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")] = False,
+    probe_address: ProbeAddressOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
 ) -> int:
     """Apply a patch safely, one node at a time: merge it into the node's config with talosctl, apply in
     try mode, probe (API, bond members and health, --probe-address), then commit with a no-reboot apply
@@ -94,11 +103,14 @@ def apply(
     if not dry_run and not yes and not sys.stdin.isatty():
         raise UsageError("refusing to change nodes without confirmation: no terminal to ask on",
                          "pass --yes (scripts), or --dry-run to only see the plan")
-    if probe_address:
-        check_probe_address(probe_address)
+    addresses = split(probe_address)
+    if len(addresses) > 1:
+        raise UsageError("apply probes one --probe-address", "give the one address that must answer")
+    for address in addresses:
+        check_probe_address(address)
     patch_text = read_file(file)
-    request = ApplyRequest(file, patch_text, read_config(patch_text, file), Timing.for_timeout(seconds), probe_address,
-                           dry_run, yes)
+    request = ApplyRequest(file, patch_text, read_config(patch_text, file), Timing.for_timeout(seconds),
+                           next(iter(addresses), None), dry_run, yes)
     found = fetch(conn)
     if found.errors:
         print_node_errors(found.errors)

@@ -158,6 +158,13 @@ TalosVersionOpt = Annotated[
     str | None, typer.Option("--talos-version", metavar="X.Y", help="Target Talos, e.g. 1.11 (default: the node's).")
 ]
 TextOrJsonOpt = Annotated[TextOrJson, typer.Option("-o", "--output", help="text or json (stdout).")]
+# Commands that change nodes (apply, drill).
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the plan, the commands and the configs they would "
+                                         "apply; change nothing.")]
+ProbeAddressOpt = Annotated[list[str] | None, typer.Option(
+    "--probe-address", metavar="IP|HOST:PORT", help="Must keep answering while the node changes (ping, or a TCP "
+    "connect to HOST:PORT).")]
 IntervalOpt = Annotated[float, typer.Option(
     "--interval", metavar="SECONDS", help="Read each bond twice, SECONDS apart, to catch link-failure and churn "
     "counts rising (discover: with --save, the second read goes to bonding/<bond>.later.txt).")]

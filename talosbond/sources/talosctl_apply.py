@@ -117,17 +117,25 @@ class TalosctlOps:
         path.mkdir(mode=0o700, exist_ok=True)
         return path
 
+    def save(self, node: str, name: str, text: str) -> Path:
+        """Write a config into the node's private folder (mode 0600) and return its path."""
+        path = self.folder(node) / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+
     def read_config(self, node: str) -> tuple[str, str]:
         return read_machineconfig(self.conn, node, self.runner)
 
+    def saved_config(self, node: str) -> str:
+        """The config saved on the node's disk: what a reboot (or the end of a try-mode apply) brings back."""
+        return run_talosctl(self.conn, node, ["read", PERSISTED_CONFIG], insecure_ok=False)
+
     def merge(self, node: str, current: str, patch: Path) -> tuple[str, Path]:
         """Talos's own merge of the patch into the node's current config; returns the text and its file."""
-        folder = self.folder(node)
-        current_path = folder / "current.yaml"
-        merged_path = folder / "merged.yaml"
-        fd = os.open(current_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(current)
+        current_path = self.save(node, "current.yaml", current)
+        merged_path = self.folder(node) / "merged.yaml"
         cmd = [talosctl_binary(), "machineconfig", "patch", str(current_path), "--patch", f"@{patch.resolve()}",
                "-o", str(merged_path)]
         run_command(cmd, f"talosctl machineconfig patch CURRENT --patch @{patch}", self.conn.timeout,
