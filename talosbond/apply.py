@@ -152,26 +152,18 @@ def redact_line(line: str) -> str:
     return f"{match.group('lead')}{match.group('key')}{match.group('sep')}<redacted>"
 
 
-def _canonical(value: Any) -> Any:
-    """Mappings with sorted keys, all the way down: two renderings of one config become one text."""
-    if isinstance(value, dict):
-        return {key: _canonical(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list):
-        return [_canonical(item) for item in value]
-    return value
-
-
 def _normalised(text: str, name: str) -> str:
-    """The config as talosbond writes YAML, keys sorted; the text itself when it does not parse."""
+    """The config as talosbond writes YAML (talosctl's indentation and quoting); the text itself when it does
+    not parse. Key order is kept: both configs come from talosctl, in Talos's own order."""
     from talosbond.yamlout import dump_yaml
 
     docs = _documents(text, name)
-    return text if docs is None else dump_yaml([_canonical(doc) for doc in docs])
+    return text if docs is None else dump_yaml(docs)
 
 
 def config_diff(current: str, merged: str, node: str, label: str = "merged") -> str:
     """The change the apply makes, as a unified diff of the two configs as data (talosctl re-renders a
-    merged config: quoting, indentation and key order are not changes), secret values redacted."""
+    merged config: its quoting and indentation are not changes), secret values redacted."""
     before, after = _normalised(current, "current"), _normalised(merged, "merged")
     lines = difflib.unified_diff(before.splitlines(), after.splitlines(), f"{node} current", f"{node} {label}",
                                  lineterm="", n=3)

@@ -159,8 +159,8 @@ def test_verify_tells_nodes_without_a_bond_from_unreadable_ones() -> None:
 def test_apply_diff_shows_what_changes_not_how_it_is_written() -> None:
     from talosbond.apply import config_diff
 
-    current = "machine:\n  network:\n    hostname: w1\n  install:\n    disk: /dev/sda\n"
-    merged = ('machine:\n    install:\n        disk: "/dev/sda"\n    network:\n        hostname: w1\n'
+    current = "machine:\n  install:\n    disk: /dev/sda\n  network:\n    hostname: w1\n"
+    merged = ('machine:\n    install:\n        disk: "/dev/sda"\n    network:\n        hostname: "w1"\n'
               "        interfaces:\n            - interface: bond0\n")
     diff = config_diff(current, merged, "n1")
     changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
