@@ -139,6 +139,12 @@ def compile_selector(expression: str) -> LinkSelectorExpr:
     return LinkSelectorExpr(expression, program)
 
 
+def _cel_bytes(mac: str) -> bytearray:
+    """A MAC as CEL bytes. cel-expr-python reads a Python `bytes` as a C string, so a MAC with a zero byte
+    (`00:0a:f7:...`, Broadcom; `00:1b:21:...`, Intel) would end there; a `bytearray` keeps every byte."""
+    return bytearray(mac_bytes(mac))
+
+
 def link_activation(link: Link) -> dict[str, Any]:
     """A link as the map CEL sees: protobuf field names, bytes MACs, enum numbers."""
     flags = 0
@@ -150,8 +156,8 @@ def link_activation(link: Link) -> dict[str, Any]:
         "type": LINK_TYPES.get(link.type, 0),
         "link_index": link.link_index,
         "flags": flags,
-        "hardware_addr": mac_bytes(link.hardware_addr),
-        "broadcast_addr": mac_bytes(link.broadcast_addr),
+        "hardware_addr": _cel_bytes(link.hardware_addr),
+        "broadcast_addr": _cel_bytes(link.broadcast_addr),
         "mtu": link.mtu,
         "queue_disc": link.queue_disc,
         "master_index": link.master_index,
@@ -175,7 +181,7 @@ def link_activation(link: Link) -> dict[str, Any]:
         "bridge_master": {},
         "bond_master": {},
         "wireguard": {},
-        "permanent_addr": mac_bytes(link.permanent_addr),
+        "permanent_addr": _cel_bytes(link.permanent_addr),
         "alias": link.alias,
         "alt_names": list(link.alt_names),
         "vrf_master": {},

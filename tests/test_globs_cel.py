@@ -40,6 +40,14 @@ def test_cel_selector_on_permanent_mac() -> None:
     assert not expr.matches(nic("enp2s0", "10:e7:c6:16:8f:34"))
 
 
+def test_cel_selector_on_a_mac_with_a_zero_byte() -> None:
+    # Broadcom's OUI starts with 00: the whole MAC must reach CEL, not the bytes before the first zero
+    card = nic("enp101s0f0np0", "00:0a:f7:c4:1e:50")
+    assert compile_selector('mac(link.permanent_addr) == "00:0a:f7:c4:1e:50"').matches(card)
+    assert compile_selector("size(link.permanent_addr) == 6").matches(card)
+    assert not compile_selector('mac(link.permanent_addr) == "00:0a:f7:c4:1e:51"').matches(card)
+
+
 def test_cel_glob_and_type() -> None:
     expr = compile_selector('glob("0000:0*", link.bus_path) && link.type == 1')
     assert expr.matches(nic("enp1s0", "10:e7:c6:16:8f:33", bus="0000:01:00.0"))
