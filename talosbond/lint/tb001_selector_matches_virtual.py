@@ -64,7 +64,7 @@ def _fix(ctx: LintContext, index: int, bond_name: str, raw: dict[str, object]) -
     if features.has(features.PERMANENT_ADDR_SELECTOR, version) and "hardwareAddr" in fixed \
             and "permanentAddr" not in fixed:
         fixed["permanentAddr"] = fixed.pop("hardwareAddr")
-    return "{" + ", ".join(f"{k}: {v}" for k, v in fixed.items()) + "}"
+    return "{" + ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in fixed.items()) + "}"
 
 
 def check(ctx: LintContext) -> Iterator[Problem]:

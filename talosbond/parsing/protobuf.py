@@ -292,7 +292,7 @@ def links_from(node: str, resources: Sequence[resource_pb2.Resource], origin: st
     links = decode_links(node, resources, origin)
     if links is not None:
         return links
-    per_node = parse_links(yaml_stream(node, resources), origin)
+    per_node = parse_links(yaml_stream(node, resources), origin, fragment=True)  # whole: it came over gRPC
     return tuple(link for found in per_node.values() for link in found)
 
 
