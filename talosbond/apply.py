@@ -154,9 +154,20 @@ def redact_line(line: str) -> str:
     return f"{match.group('lead')}{match.group('key')}{match.group('sep')}<redacted>"
 
 
+def _normalised(text: str, name: str) -> str:
+    """The config as talosbond writes YAML (talosctl's indentation and quoting); the text itself when it does
+    not parse. Key order is kept: both configs come from talosctl, in Talos's own order."""
+    from talosbond.yamlout import dump_yaml
+
+    docs = _documents(text, name)
+    return text if docs is None else dump_yaml(docs)
+
+
 def config_diff(current: str, merged: str, node: str, label: str = "merged") -> str:
-    """The change the apply makes, as a unified diff with secret values redacted."""
-    lines = difflib.unified_diff(current.splitlines(), merged.splitlines(), f"{node} current", f"{node} {label}",
+    """The change the apply makes, as a unified diff of the two configs as data (talosctl re-renders a
+    merged config: its quoting and indentation are not changes), secret values redacted."""
+    before, after = _normalised(current, "current"), _normalised(merged, "merged")
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), f"{node} current", f"{node} {label}",
                                  lineterm="", n=3)
     return "\n".join(redact_line(line) if not line.startswith(("---", "+++", "@@")) else line for line in lines)
 

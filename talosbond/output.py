@@ -16,8 +16,14 @@ from talosbond.ranking import Ranking
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from talosbond.shapes import Shape
+
+
+# The version of every `-o json` document's shape (docs/json.md): raised when a key changes meaning or goes
+# away; new keys may appear without it.
+JSON_SCHEMA_VERSION = 1
 
 
 def human_bytes(value: int | None) -> str:
@@ -78,7 +84,7 @@ def discover_document(
     for error in errors:
         message = error.message + (f" ({error.hint})" if error.hint else "")
         nodes.append({"node": error.node, "talos_version": None, "links": [], "errors": [message]})
-    return {"source": source, "nodes": nodes}
+    return {"schema_version": JSON_SCHEMA_VERSION, "source": source, "nodes": nodes}
 
 
 def to_json(document: Any) -> str:
@@ -92,13 +98,140 @@ def to_yaml(document: Any) -> str:
     return dump_yaml(document if isinstance(document, list) else [document])
 
 
-def stderr_console() -> Console:
-    """A console on stderr: colour only when stderr is a terminal (and NO_COLOR is unset)."""
+NOT_A_TERMINAL_WIDTH = 120  # a pipe or a log without $COLUMNS: wide enough for every column that matters
+
+
+def console_on(stream: TextIO) -> Console:
+    """A console on `stream`: colour only on a terminal (and NO_COLOR unset); off a terminal as wide as
+    $COLUMNS says, else NOT_A_TERMINAL_WIDTH."""
+    import os
+
     from rich.console import Console
 
-    # Off a terminal (a log, a pipe) nothing wraps lines, so tables may be as wide as they need.
-    width = None if sys.stderr.isatty() else 240
-    return Console(stderr=True, highlight=False, soft_wrap=False, width=width)
+    width = None
+    if not stream.isatty():
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else NOT_A_TERMINAL_WIDTH
+    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
+
+
+@contextmanager
+def trimmed(console: Console) -> Iterator[None]:
+    """Print through `console` without the spaces rich pads every line with to the table's width (a pipe,
+    a diff or a copy-paste should not get them)."""
+    with console.capture() as captured:
+        yield
+    console.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+def stderr_console() -> Console:
+    """Notes, errors and progress (stderr)."""
+    return console_on(sys.stderr)
+
+
+def stdout_console() -> Console:
+    """The human result of a read-only command (stdout)."""
+    return console_on(sys.stdout)
+
+
+# Columns of the discover table beyond the core ones, most useful first; each goes into the table while it
+# fits the console's width, else into the card's detail lines under the table.
+_OPTIONAL_COLUMNS = ("permanent MAC", "bus path", "PCI ID")
+_CARD_COLUMNS = ("#", "name", "driver", "permanent MAC", "bus path", "PCI ID", "speed", "link", "rx", "tx", "role")
+
+
+def _card_fields(ranked: Any) -> dict[str, str]:
+    """Every column of one card, as plain text."""
+    link = ranked.link
+    return {
+        "#": str(ranked.rank) if ranked.rank is not None else "",
+        "name": link.name,
+        "driver": link.driver or "-",
+        "speed": speed_text(link.speed_mbit),
+        "link": "up" if link.link_state else "down",
+        "rx": human_bytes(ranked.rx_bytes),
+        "tx": human_bytes(ranked.tx_bytes),
+        "role": ranked.role,
+        "permanent MAC": link.permanent_addr or "-",
+        "bus path": link.bus_path or "-",
+        "PCI ID": link.pci_id or "-",
+    }
+
+
+def columns_that_fit(rows: Sequence[dict[str, str]], order: Sequence[str], optional: Sequence[str],
+                     width: int) -> list[str]:
+    """`order` without those of `optional` (most useful first) that do not fit in `width`, as drawn with
+    two spaces between columns. What does not fit is the caller's to show under the table."""
+
+    def wide(column: str) -> int:
+        return max([len(column), *(len(row[column]) for row in rows)])
+
+    shown = [c for c in order if c not in optional]
+    used = sum(wide(c) for c in shown) + 2 * (len(shown) - 1)
+    for column in (c for c in optional if c in order):
+        if used + wide(column) + 2 <= width:
+            shown.append(column)
+            used += wide(column) + 2
+    return [c for c in order if c in shown]
+
+
+def plain_table(title: str, columns: Sequence[str], right: Sequence[str] = ()) -> Table:
+    """A borderless table with a rule under the header: readable in a pipe, a log or a terminal."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  padding=(0, 1), collapse_padding=True)
+    for column in columns:
+        table.add_column(column, no_wrap=True, justify="right" if column in right else "left")
+    return table
+
+
+def indented(console: Console, text: str, indent: int = 2, markup: bool = False) -> None:
+    """A line under a table, wrapped at the console's width with every line indented."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    body = Text.from_markup(text) if markup else Text(text)
+    console.print(Padding(body, (0, 0, 0, indent), expand=False))
+
+
+def _card_details(ranked: Any, fields: dict[str, str], shown: list[str], selector: str | None) -> list[str]:
+    """What the table had no room for, then vendor/product and the suggested selector."""
+    link = ranked.link
+    labels = {"permanent MAC": "MAC", "bus path": "bus", "PCI ID": "PCI"}
+    facts = [f"{labels[c]} {fields[c]}" for c in _OPTIONAL_COLUMNS if c not in shown and fields[c] != "-"]
+    if link.hardware_addr and link.permanent_addr and link.hardware_addr != link.permanent_addr:
+        facts.append(f"current MAC {link.hardware_addr}")
+    product = " / ".join(x for x in (link.vendor, link.product) if x)
+    lines = ["  ".join(facts)] if facts else []
+    if product:
+        lines.append(product)
+    if selector:
+        lines.append(f"selector: {selector}")
+    return lines
+
+
+def _print_cards(ranking: Ranking, selectors: dict[tuple[str, str], str] | None, console: Console) -> None:
+    from rich.markup import escape
+
+    node = ranking.node
+    rows = [_card_fields(ranked) for ranked in ranking.physical]
+    columns = columns_that_fit(rows, _CARD_COLUMNS, _OPTIONAL_COLUMNS, console.width)
+    version = f"  Talos {escape(str(node.version))}" if node.version is not None else ""
+    table = plain_table(f"[bold]{escape(node.name)}[/bold]{version}", columns, right=("#", "rx", "tx"))
+    styles = {"up": "[green]up[/green]", "down": "[red]down[/red]", "management": "[yellow]management[/yellow]"}
+    for row in rows:
+        table.add_row(*(styles.get(row[c], escape(row[c])) if c in ("link", "role") else escape(row[c])
+                        for c in columns))
+    console.print(table)
+    for ranked, row in zip(ranking.physical, rows, strict=True):
+        selector = selectors.get((node.name, ranked.link.name)) if selectors is not None else None
+        details = _card_details(ranked, row, columns, selector)
+        if details:
+            indented(console, f"{row['#'] or '-'} {row['name']}: " + details[0])
+            for line in details[1:]:
+                indented(console, line, 4)
 
 
 def print_discovery(
@@ -107,50 +240,31 @@ def print_discovery(
     selectors: dict[tuple[str, str], str] | None = None,
     console: Console | None = None,
 ) -> None:
-    """One table per node with its physical cards in rank order, then a line naming the virtual links."""
-    from rich.markup import escape
-    from rich.table import Table
+    """Per node: a table of its physical cards in rank order (as many columns as the width allows), each
+    card's remaining details and suggested selector, the virtual links, management and bondable groups.
+    The result of `discover`: stdout; failed nodes go to stderr."""
 
-    console = console or stderr_console()
+    console = console or stdout_console()
+    with trimmed(console):
+        _print_rankings(rankings, selectors, console)
+    print_node_errors(errors)
+
+
+def _print_rankings(
+    rankings: Sequence[Ranking], selectors: dict[tuple[str, str], str] | None, console: Console
+) -> None:
     for ranking in rankings:
-        node = ranking.node
-        title = f"[bold]{node.name}[/bold]" + (f"  Talos {node.version}" if node.version is not None else "")
-        table = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
-        for column in ("#", "name", "driver", "permanent MAC", "current MAC", "bus path", "PCI ID",
-                       "vendor / product", "speed", "carrier", "rx", "tx", "role"):
-            table.add_column(column, no_wrap=column not in ("vendor / product",))
-        if selectors is not None:
-            table.add_column("suggested selector")
-        for ranked in ranking.physical:
-            link = ranked.link
-            role = ranked.role
-            if role == "management":
-                role = "[yellow]management[/yellow]"
-            mac = link.hardware_addr if link.hardware_addr != link.permanent_addr else "="
-            product = " / ".join(x for x in (link.vendor, link.product) if x)
-            row = [
-                str(ranked.rank) if ranked.rank is not None else "",
-                escape(link.name),
-                escape(link.driver), link.permanent_addr or "-", mac, escape(link.bus_path), escape(link.pci_id),
-                escape(product),
-                speed_text(link.speed_mbit),
-                "[green]up[/green]" if link.link_state else "[red]down[/red]",
-                human_bytes(ranked.rx_bytes), human_bytes(ranked.tx_bytes), role,
-            ]
-            if selectors is not None:
-                row.append(escape(selectors.get((node.name, link.name), "")))
-            table.add_row(*row)
-        console.print(table)
+        _print_cards(ranking, selectors, console)
         virtual = [r.link for r in ranking.links if r.rank is None]
+        lines = []
         if virtual:
-            names = ", ".join(escape(x.name) + (f" ({x.kind})" if x.kind else "") for x in virtual)
-            console.print(f"  [dim]virtual: {names}[/dim]", soft_wrap=True)
+            lines.append("virtual: " + ", ".join(x.name + (f" ({x.kind})" if x.kind else "") for x in virtual))
         if ranking.management:
-            console.print(f"  management: {', '.join(ranking.management)} ({ranking.management_reason})")
-        for group in ranking.groups:
-            console.print(f"  can bond: {', '.join(group)}")
+            lines.append(f"management: {', '.join(ranking.management)}: {ranking.management_reason}")
+        lines += [f"can bond: {', '.join(group)}" for group in ranking.groups]
+        for line in lines:
+            indented(console, line)
         console.print()
-    print_node_errors(errors, console)
 
 
 def print_node_errors(errors: Sequence[NodeError], console: Console | None = None) -> None:
@@ -167,9 +281,16 @@ def print_node_errors(errors: Sequence[NodeError], console: Console | None = Non
             console.print(f"  hint: {escape(error.hint)}", soft_wrap=True)
 
 
+def colour_on(stream: TextIO) -> bool:
+    """Colour for a terminal, unless $NO_COLOR is set (no-color.org)."""
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def error_line(message: str, hint: str = "") -> None:
     """The one red line (and a hint) a failing command prints on stderr."""
-    if sys.stderr.isatty():
+    if colour_on(sys.stderr):
         sys.stderr.write(f"\x1b[31merror:\x1b[0m {message}\n")
     else:
         sys.stderr.write(f"error: {message}\n")
@@ -226,7 +347,7 @@ def print_problems(problems: Iterable[Any]) -> None:
 def print_problems_to(stream: TextIO, problems: Iterable[Any]) -> None:
     """Lint problems, one per line: level, code, where, message; colour only on a terminal."""
     colours = {"error": "31", "warning": "33", "info": "36"}
-    tty = stream.isatty()
+    tty = colour_on(stream)
     for problem in problems:
         level = problem.level
         tag = f"\x1b[{colours.get(level, '0')}m{level}\x1b[0m" if tty else level
@@ -236,11 +357,12 @@ def print_problems_to(stream: TextIO, problems: Iterable[Any]) -> None:
 
 
 def print_explain(proofs: Sequence[Any], console: Console | None = None) -> None:
-    """Per node and bond: the link x selector matrix before and after the bond forms, then the verdict."""
+    """Per node and bond: the link x selector matrix before and after the bond forms, then the verdict
+    (the result of `explain`: stdout)."""
     from rich.markup import escape
     from rich.table import Table
 
-    console = console or stderr_console()
+    console = console or stdout_console()
     for proof in proofs:
         for state in (proof.before, proof.after):
             title = f"[bold]{escape(proof.node)}[/bold] {escape(proof.bond)}: {state.state} the bond forms"
@@ -331,6 +453,7 @@ def verify_document(verdicts: Sequence[Any], errors: Sequence[NodeError], notes:
                               "member": p.member or None} for p in health.problems],
             })
     return {
+        "schema_version": JSON_SCHEMA_VERSION,
         "bonds": bonds,
         # Talos's own errors (from its controller-runtime log) that concern no bond verified here
         "node_problems": [{"node": v.node, "code": p.code, "level": p.level, "message": p.message, "check": p.check}
@@ -357,60 +480,72 @@ def _bond_title(health: Any) -> str:
             f"MII {status.mii_status}  {verdict_text}")
 
 
-def _member_row(status: Any, member: Any) -> list[str]:
-    """One member's cells: the common ones, then LACP state (802.3ad) or its role (failover modes)."""
-    from rich.markup import escape
+_MEMBER_COLUMNS = ("member", "MII", "speed", "duplex", "failures", "permanent MAC", "agg", "actor state",
+                   "partner state", "partner MAC", "churn actor/partner", "role")
+# Beyond member, MII and speed, most useful first; what does not fit goes under the table.
+_MEMBER_OPTIONAL = ("actor state", "partner state", "agg", "role", "failures", "duplex", "partner MAC",
+                    "churn actor/partner", "permanent MAC")
 
+
+def _member_fields(status: Any, member: Any) -> dict[str, str]:
+    """One member's cells: the common ones, then LACP state (802.3ad) or its role (failover modes)."""
     from talosbond.health._util import short_port_state
 
-    mii = "[green]up[/green]" if member.mii_status == "up" else f"[red]{escape(member.mii_status)}[/red]"
-    row = [escape(member.name), mii, speed_text(member.speed_mbit), member.duplex or "-",
-           str(member.link_failure_count), member.permanent_addr or "-"]
+    row = {"member": member.name, "MII": member.mii_status, "speed": speed_text(member.speed_mbit),
+           "duplex": member.duplex or "-", "failures": str(member.link_failure_count),
+           "permanent MAC": member.permanent_addr or "-"}
     if status.mode == "802.3ad":
-        row += [
-            str(member.aggregator_id) if member.aggregator_id is not None else "N/A",
-            short_port_state(member.actor.port_state if member.actor else None),
-            short_port_state(member.partner.port_state if member.partner else None),
-            member.partner.system_mac if member.partner is not None else "-",
-            f"{member.actor_churn_state or '-'}/{member.partner_churn_state or '-'}",
-        ]
+        row |= {
+            "agg": str(member.aggregator_id) if member.aggregator_id is not None else "N/A",
+            "actor state": short_port_state(member.actor.port_state if member.actor else None),
+            "partner state": short_port_state(member.partner.port_state if member.partner else None),
+            "partner MAC": member.partner.system_mac if member.partner is not None else "-",
+            "churn actor/partner": f"{member.actor_churn_state or '-'}/{member.partner_churn_state or '-'}",
+        }
     elif status.mode in FAILOVER_MODES:
         roles = [role for role, name in (("active", status.active_member), ("primary", status.primary))
                  if member.name == name]
-        row.append(", ".join(roles) or "backup")
+        row["role"] = ", ".join(roles) or "backup"
     return row
 
 
 FAILOVER_MODES = ("active-backup", "balance-tlb", "balance-alb")
+NO_BOND = "no bond in use on this node"  # verify_node's message for a node that has nothing to verify
+
+
+def _print_members(health: Any, console: Console) -> None:
+    """The members table, as many columns as fit; each member's other fields under it."""
+    from rich.markup import escape
+
+    rows = [_member_fields(health.status, member) for member in health.status.members]
+    present = [c for c in _MEMBER_COLUMNS if rows and c in rows[0]]
+    columns = columns_that_fit(rows, present, _MEMBER_OPTIONAL, console.width)
+    table = plain_table(_bond_title(health), columns)
+    for row in rows:
+        table.add_row(*("[green]up[/green]" if c == "MII" and row[c] == "up" else
+                        f"[red]{escape(row[c])}[/red]" if c == "MII" else escape(row[c]) for c in columns))
+    console.print(table)
+    for row in rows:
+        rest = [f"{c} {row[c]}" for c in present if c not in columns]
+        if rest:
+            indented(console, f"{row['member']}: " + ", ".join(rest))
 
 
 def _print_bond(health: Any, console: Console) -> None:
     """One bond: its members table, aggregator, expected members and problems."""
-    from rich.markup import escape
-    from rich.table import Table
 
     status = health.status
-    table = Table(title=_bond_title(health), title_justify="left", pad_edge=False)
-    lacp = status.mode == "802.3ad"
-    columns = ["member", "MII", "speed", "duplex", "failures", "permanent MAC"]
-    if lacp:
-        columns += ["agg", "actor state", "partner state", "partner MAC", "churn actor/partner"]
-    elif status.mode in FAILOVER_MODES:
-        columns += ["role"]
-    for column in columns:
-        table.add_column(column, no_wrap=True)
-    for member in status.members:
-        table.add_row(*_member_row(status, member))
-    console.print(table)
+    _print_members(health, console)
     aggregator = status.active_aggregator
+    lacp = status.mode == "802.3ad"
     if lacp and aggregator is not None:
-        console.print(f"  active aggregator {aggregator.aggregator_id}: {aggregator.ports} port(s), "
-                      f"partner {aggregator.partner_mac}", soft_wrap=True)
+        indented(console, f"active aggregator {aggregator.aggregator_id}: {aggregator.ports} port(s), "
+                 f"partner {aggregator.partner_mac}")
     elif lacp and status.no_active_aggregator:
-        console.print("  [red]no active aggregator[/red]", soft_wrap=True)
+        indented(console, "[red]no active aggregator[/red]", markup=True)
     if health.expected is not None and health.expected.members is not None:
-        console.print(f"  expected members ({escape(health.expected.source)}): "
-                      f"{escape(', '.join(health.expected.members) or 'none')}", soft_wrap=True)
+        indented(console, f"expected members ({health.expected.source}): "
+                 f"{', '.join(health.expected.members) or 'none'}")
     _print_problems(health.problems, console)
     console.print()
 
@@ -420,44 +555,50 @@ def _print_problems(problems: Sequence[Any], console: Console) -> None:
 
     for problem in problems:
         colour = "red" if problem.level == "error" else "yellow"
-        console.print(f"  [{colour}]{problem.level}[/{colour}] {problem.code} {escape(problem.message)}",
-                      soft_wrap=True)
+        indented(console, f"[{colour}]{problem.level}[/{colour}] {problem.code} {escape(problem.message)}",
+                 markup=True)
         if problem.check:
-            console.print(f"      check: {escape(problem.check)}", soft_wrap=True)
+            indented(console, f"check: {problem.check}", 6)
 
 
 def print_log_findings(where: str, problems: Sequence[Any], console: Console | None = None) -> None:
-    """`explain --log`: the bond errors Talos logged, traced back (stderr, like every report)."""
+    """`explain --log`: the bond errors Talos logged, traced back (the result of `explain`: stdout)."""
     from rich.markup import escape
 
-    console = console or stderr_console()
-    console.print(f"[bold]{escape(where)}[/bold] Talos's controller-runtime log: "
-                  f"{len(problems) or 'no'} bond error(s) traced", soft_wrap=True)
-    _print_problems(problems, console)
+    console = console or stdout_console()
+    with trimmed(console):
+        console.print(f"[bold]{escape(where)}[/bold] Talos's controller-runtime log: "
+                      f"{len(problems) or 'no'} bond error(s) traced", soft_wrap=True)
+        _print_problems(problems, console)
 
 
 def print_verify(verdicts: Sequence[Any], errors: Sequence[NodeError], notes: Sequence[str] = (),
                  console: Console | None = None) -> None:
     """Per bond: a line with its settings and verdict, a table of members with decoded LACP state, then
-    each problem with what to check. On stderr, like every table."""
+    each problem with what to check: the result of `verify`, on stdout. Notes and unread nodes: stderr."""
     from rich.markup import escape
 
-    console = console or stderr_console()
-    for verdict in verdicts:
-        for health in verdict.bonds:
-            _print_bond(health, console)
-        if getattr(verdict, "log_problems", ()):
-            console.print(f"[bold]{escape(verdict.node)}[/bold] Talos's controller-runtime log", soft_wrap=True)
-            _print_problems(verdict.log_problems, console)
-            console.print()
+    console = console or stdout_console()
+    with trimmed(console):
+        for verdict in verdicts:
+            for health in verdict.bonds:
+                _print_bond(health, console)
+            if getattr(verdict, "log_problems", ()):
+                console.print(f"[bold]{escape(verdict.node)}[/bold] Talos's controller-runtime log", soft_wrap=True)
+                _print_problems(verdict.log_problems, console)
+                console.print()
+    notes_console = stderr_console()
     for note in notes:
-        console.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)
-    print_node_errors(errors, console)
+        notes_console.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)
+    print_node_errors(errors, notes_console)
     total = sum(len(v.bonds) for v in verdicts)
     unhealthy = sum(1 for v in verdicts for h in v.bonds if not h.healthy)
+    without = sum(1 for e in errors if e.message == NO_BOND)
     summary = f"{total} bond(s) checked, {unhealthy} unhealthy"
-    if errors:
-        summary += f", {len(errors)} could not be read"
+    if without:
+        summary += f", {without} node(s) without a bond"
+    if len(errors) > without:
+        summary += f", {len(errors) - without} could not be read"
     console.print(summary, soft_wrap=True)
 
 
@@ -529,11 +670,18 @@ def print_shapes(
     selectors: dict[tuple[int, str], str] | None = None,
     console: Console | None = None,
 ) -> None:
-    """A fleet as one table per hardware shape: its cards, how many nodes have it, the nodes that differ."""
+    """A fleet as one table per hardware shape: its cards, how many nodes have it, the nodes that differ.
+    The result of `discover` on a fleet: stdout; failed nodes go to stderr."""
+    console = console or stdout_console()
+    with trimmed(console):
+        _print_shapes(shapes, console, selectors)
+    print_node_errors(errors)
+
+
+def _print_shapes(shapes: Sequence[Shape], console: Console, selectors: dict[tuple[int, str], str] | None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    console = console or stderr_console()
     total = sum(len(shape.nodes) for shape in shapes)
     for shape in shapes:
         facts = [f"{len(shape.nodes)} node(s)"]
@@ -568,7 +716,7 @@ def print_shapes(
         console.print()
     console.print(f"{len(shapes)} shape(s) across {total} node(s); --per-node shows every card of every node",
                   soft_wrap=True)
-    print_node_errors(errors, console)
+
 
 def print_rules(rules: Iterable[Any]) -> None:
     """`talosbond rules`: both families, one line per rule with its default level and summary."""

@@ -77,6 +77,7 @@ class BondPlan:
     patch: int | None = None  # the target's patch release, when known (decides siderolabs/talos#13519)
     options: tuple[tuple[str, Any], ...] = ()  # further bond options, under their BondConfig names (bondopts)
     routes: tuple[RoutePlan, ...] = ()
+    warnings: tuple[str, ...] = field(default=())  # accepted by Talos, but probably not what was meant
 
     def legacy_options(self) -> dict[str, Any]:
         """Bond options under their v1alpha1 key names, in a stable order."""
@@ -171,9 +172,10 @@ def _find_port(node: Node, wanted: str) -> Link:
 
 
 def choose_members(
-    rankings: Sequence[Ranking], ports: Sequence[str]
+    rankings: Sequence[Ranking], ports: Sequence[str], keeper: str = ""
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
-    """Members per node: the named ports, else the best bondable group of each node."""
+    """Members per node: the named ports, else the best bondable group of each node. `keeper` says what
+    keeps a node reachable once its management card is a member (the bond's addressing), if anything."""
     members: dict[str, tuple[str, ...]] = {}
     notes: list[str] = []
     for ranking in rankings:
@@ -196,11 +198,11 @@ def choose_members(
             notes.append(f"{node.name}: chose {', '.join(chosen)} (same driver and speed, carrier up)")
         managed = sorted(set(chosen) & set(ranking.management))
         if managed:
-            notes.append(
-                f"{node.name}: {', '.join(managed)} carries the node's management traffic "
-                f"({ranking.management_reason}); once enslaved, the node is reachable only through the bond's "
-                "own address, so give the bond --dhcp or --address"
-            )
+            carries = "carry" if len(managed) > 1 else "carries"
+            # without addressing, lint's TB013 says what to do: the note does not say it a second time
+            after = f"; the node stays reachable through {keeper}" if keeper else ""
+            notes.append(f"{node.name}: {', '.join(managed)} {carries} the node's management traffic "
+                         f"({ranking.management_reason}){after}")
         members[node.name] = chosen
     return members, notes
 
@@ -232,13 +234,59 @@ def parse_vlan(spec: str) -> VlanPlan:
     return VlanPlan(vid, addresses=(_check_cidr(rest, f"--vlan {vid} address"),) if rest else ())
 
 
+# What people type for a mode, from switch vendors' and the kernel's vocabulary -> Talos's name.
+MODE_ALIASES = {
+    "lacp": "802.3ad", "802.3ad-lacp": "802.3ad", "8023ad": "802.3ad", "4": "802.3ad", "0": "balance-rr",
+    "1": "active-backup", "activebackup": "active-backup", "active_backup": "active-backup", "failover":
+    "active-backup", "2": "balance-xor", "static": "balance-xor", "3": "broadcast", "5": "balance-tlb",
+    "6": "balance-alb",
+}
+
+
+def merge_vlans(vlans: Sequence[VlanPlan]) -> tuple[VlanPlan, ...]:
+    """`--vlan 87:10.1.1.1/24 --vlan 87:fd00::1/64`: one VLAN 87 with both addresses (dual stack)."""
+    merged: dict[int, VlanPlan] = {}
+    for vlan in vlans:
+        seen = merged.get(vlan.vid)
+        if seen is None:
+            merged[vlan.vid] = vlan
+            continue
+        repeated = set(seen.addresses) & set(vlan.addresses)
+        if repeated or (vlan.dhcp and seen.dhcp) or not (vlan.addresses or vlan.dhcp):
+            raise UsageError(f"--vlan {vlan.vid} is given twice with the same settings")
+        merged[vlan.vid] = VlanPlan(vlan.vid, seen.addresses + vlan.addresses, seen.mtu, seen.dhcp or vlan.dhcp)
+    return tuple(merged.values())
+
+
+def addressing_warnings(
+    members: dict[str, tuple[str, ...]], addresses: Sequence[str], vlans: Sequence[VlanPlan], gateway: str | None
+) -> list[str]:
+    """What Talos accepts but is probably not meant: a one-card bond, a gateway no address can reach."""
+    warnings = [f"{node}: the bond has one member ({chosen[0]}): nothing to fail over to"
+                for node, chosen in members.items() if len(chosen) == 1]
+    if gateway is not None:
+        via = ipaddress.ip_address(gateway)
+        networks = [ipaddress.ip_interface(a).network for a in (*addresses, *(x for v in vlans for x in v.addresses))]
+        same_family = [n for n in networks if n.version == via.version]
+        if not same_family:
+            warnings.append(f"--gateway {gateway} is IPv{via.version} but the bond has no IPv{via.version} "
+                            "address: Talos cannot route through it")
+        elif not any(via in n for n in same_family):
+            listing = ", ".join(str(n) for n in same_family)
+            warnings.append(f"--gateway {gateway} is outside the bond's subnets ({listing}): it is not on the "
+                            "link, so the default route cannot use it")
+    return warnings
+
+
 def check_options(
     mode: str, *, miimon: int | None, updelay: int | None, downdelay: int | None, lacp_rate: str | None,
     xmit_hash_policy: str | None, primary: str | None,
 ) -> None:
     """Talos's own checks (v1alpha1 `checkBond`) plus the kernel's: refuse what Talos or the kernel would."""
     if mode not in MODES:
-        raise UsageError(f"unknown bond mode {mode!r}", "Talos knows: " + ", ".join(MODES))
+        meant = MODE_ALIASES.get(mode.lower())
+        raise UsageError(f"unknown bond mode {mode!r}",
+                         f"did you mean --mode {meant}?" if meant else "Talos knows: " + ", ".join(MODES))
     for name, value in (("--miimon", miimon), ("--updelay", updelay), ("--downdelay", downdelay)):
         if value is not None and value < 0:
             raise UsageError(f"{name} must not be negative")
@@ -286,12 +334,11 @@ def _vlan_plans(
             raise UsageError(f"VLAN {vlan.vid} MTU {vlan.mtu} is larger than the bond's {mtu or DEFAULT_MTU}",
                              "a VLAN cannot carry larger frames than its parent; raise the bond's MTU too")
         plans.append(VlanPlan(vlan.vid, vlan.addresses, vlan.mtu if vlan.mtu is not None else mtu, vlan.dhcp))
-    if len({v.vid for v in plans}) != len(plans):
-        raise UsageError("the same --vlan id is given twice")
+    merged = merge_vlans(plans)
     if output_format == "multidoc":
-        for vlan in plans:
+        for vlan in merged:
             check_name(f"{bond}.{vlan.vid}", "VLAN link name")
-    return tuple(plans)
+    return merged
 
 
 def _primary_first(
@@ -378,15 +425,24 @@ def make_plan(
     if not rankings:
         raise UsageError("no node to plan for")
     nodes = [r.node for r in rankings]
+    if not talos_version and nodes_version(nodes) is None:  # a patch for a guessed release may be refused
+        unknown = ", ".join(node.name for node in nodes if node.version is None)
+        raise UsageError(f"the Talos version of {unknown} is not known (the capture has no version.txt)",
+                         "pass --talos-version X.Y, the version the node runs (`talosctl -n NODE version`)")
     version, version_reason = target_version(talos_version, nodes)
     if not features.has(features.BOND_SELECTORS, version) and not allow_names:
         raise UsageError(
             f"Talos {release_text(version)} has no bond device selectors (they arrived in "
             f"{features.BOND_SELECTORS.since_text()})",
-            "upgrade Talos, or pass --allow-names to bond by interface name",
+            "upgrade Talos: bonding by interface name (bond.interfaces) breaks when names move",
         )
     output_format = choose_format(fmt, version)
     check_name(bond, "bond name")
+    for node in nodes:
+        card = node.link(bond)
+        if card is not None and card.physical:
+            raise UsageError(f"--bond {bond}: {node.name} has a network card of that name; --bond names the new "
+                             "bond link", f"--ports {bond},... picks the cards to bond; --bond bond0 names the bond")
     if miimon is None:
         miimon = 100
     if mode == "802.3ad":
@@ -398,7 +454,8 @@ def make_plan(
     check_options(mode, miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
                   xmit_hash_policy=xmit_hash_policy, primary=primary)
     check_extra(mode, options or {}, primary)
-    members, notes = choose_members(rankings, ports)
+    keeper = ("DHCP on " + bond if dhcp else "") or (f"{', '.join(addresses)} on {bond}" if addresses else "")
+    members, notes = choose_members(rankings, ports, keeper)
     if primary is not None:
         members, primary = _primary_first(members, primary, output_format, notes)
     if mtu is not None and not 68 <= mtu <= 65535:
@@ -415,11 +472,12 @@ def make_plan(
     keep_dhcp = _keep_dhcp(rankings, members, notes) if output_format == "multidoc" else ()
     extra = _format_options(options or {}, output_format, notes)
     notes.insert(0, f"target Talos {release_text(version)} ({version_reason}), {output_format} format")
+    warnings = addressing_warnings(members, checked, vlan_plans, gateway)
     return BondPlan(
         bond=bond, mode=mode, members=members, version=version, format=output_format,
         miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
         xmit_hash_policy=xmit_hash_policy, primary=primary, vlans=vlan_plans, addresses=checked, dhcp=dhcp,
         gateway=gateway, mtu=mtu, management_dhcp=keep_dhcp, notes=tuple(notes), options=extra,
         patch=patch_release(talos_version, nodes, version),
-        routes=tuple(routes),
+        routes=tuple(routes), warnings=tuple(warnings),
     )

@@ -89,13 +89,15 @@ def find_management(node: Node, traffic: dict[str, int]) -> tuple[tuple[str, ...
             if iface.ip == node_ip:
                 lower = _lower_physical(node, addr.link)
                 if lower:
-                    return lower, f"holds the node address {addr.address} (on {addr.link})"
+                    on = f" (on {addr.link})" if addr.link not in lower else ""  # e.g. on the bond above it
+                    return lower, f"holds the node address {addr.address}{on}"
     for route in node.routes:
         if route.destination in ("", "0.0.0.0/0", "::/0") and route.link:
             lower = _lower_physical(node, route.link)
             if lower:
                 via = f" via {route.gateway}" if route.gateway else ""
-                return lower, f"carries the default route{via} (on {route.link})"
+                on = f" (on {route.link})" if route.link not in lower else ""
+                return lower, f"carries the default route{via}{on}"
     up = [link for link in node.physical_links if link.link_state]
     if up:
         busiest = max(up, key=lambda link: (traffic.get(link.name, 0), link.name))

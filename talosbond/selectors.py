@@ -103,6 +103,19 @@ def _legacy_view(plan: BondPlan, selectors: tuple[Selector, ...]) -> ConfigView:
     return ConfigView("candidate", (), legacy_bonds=(bond,))
 
 
+def _no_selector_hint(plan: BondPlan, nodes: Sequence[Node]) -> str:
+    """Why no selector could be proven, in the terms of this case: a fleet, or cards that say too little."""
+    if len(nodes) > 1:
+        return "for a fleet of different machines run talosbond per group of identical nodes"
+    node = nodes[0]
+    bare = [name for name in plan.members[node.name]
+            if (link := node.link(name)) is not None and not (link.driver and (link.permanent_addr or link.bus_path))]
+    if bare:
+        return (f"{', '.join(bare)} report no driver, permanent MAC or bus path (maintenance mode on an old Talos "
+                "reports none): read the node again once Talos is installed")
+    return "choose other --ports: these cards cannot be told apart from the others by driver, MAC or bus path"
+
+
 def derive_legacy(plan: BondPlan, nodes: Sequence[Node], per_member: bool = False) -> LegacyChoice:
     """The first candidate selector set that resolves to exactly the members on every node, both states.
 
@@ -122,7 +135,7 @@ def derive_legacy(plan: BondPlan, nodes: Sequence[Node], per_member: bool = Fals
         tried.append(f"{strategy}: {failing.node}: {failing.problems()[0]}")
     raise UsageError(
         "no selector picks exactly the chosen cards on every node: " + "; ".join(tried or ["no candidate"]),
-        "for a fleet of different machines run talosbond per group of identical nodes",
+        _no_selector_hint(plan, nodes),
     )
 
 
@@ -204,7 +217,7 @@ def derive_multidoc(plan: BondPlan, nodes: Sequence[Node]) -> AliasChoice:
         tried.append(f"{strategy}: {failing.node}: {failing.problems()[0]}" if failing else strategy)
     raise UsageError(
         "no link alias picks exactly the chosen cards on every node: " + "; ".join(tried or ["no candidate"]),
-        "for a fleet of different machines run talosbond per group of identical nodes",
+        _no_selector_hint(plan, nodes),
     )
 
 

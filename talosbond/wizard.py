@@ -22,7 +22,7 @@ from talosbond.errors import TalosbondError, UsageError
 from talosbond.features import release_text
 from talosbond.model import Node, speed_text
 from talosbond.output import human_bytes, print_discovery, print_notes, print_problems, print_warnings
-from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, target_version
+from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, nodes_version
 from talosbond.ranking import Ranking, rank_node
 from talosbond.sources import Connection
 
@@ -162,8 +162,9 @@ def _questions(rankings: Sequence[Ranking], nodes: Sequence[Node], given: Answer
     _mode_options(given)
     _addressing(given, rankings)
     _vlans(given)
-    detected, _ = target_version(None, nodes)
-    given.version = _text("Target Talos version:", given.version or release_text(detected), check.version)
+    detected = nodes_version(nodes)
+    known = release_text(detected) if detected else ""
+    given.version = _text("Target Talos version (what the node runs):", given.version or known, check.version)
     given.fmt = _select("Write it as:", list(FORMATS.items()), given.fmt)
 
 

@@ -105,7 +105,7 @@ def test_explain_shows_the_vlan_matched(tmp_path) -> None:  # type: ignore[no-un
     config.write_text(SEED_CONFIG)
     result = run("explain", str(config), "--from", str(PITFALL))
     assert result.code == 1
-    assert "bond0.87" in result.err and "selects virtual link(s) bond0.87" in result.err
+    assert "bond0.87" in result.out and "selects virtual link(s) bond0.87" in result.out
 
 
 def test_lint_without_links_runs_static_rules_only(tmp_path) -> None:  # type: ignore[no-untyped-def]

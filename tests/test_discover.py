@@ -67,10 +67,43 @@ def test_fleet_discovery_reports_every_node() -> None:
     assert [n["node"] for n in picked["nodes"]] == ["10.20.0.12"]
 
 
-def test_table_goes_to_stderr_and_names_the_cards() -> None:
+def test_table_is_the_result_on_stdout_and_names_the_cards() -> None:
     result = run("discover", "--from", str(FIXTURES / "igb-4port-two-cabled"))
-    assert result.code == 0 and result.out == ""
-    assert "enp3s0f0" in result.err and "management" in result.err and "can bond" in result.err
+    assert result.code == 0 and result.err == ""
+    assert "enp3s0f0" in result.out and "management" in result.out and "can bond" in result.out
+
+
+def _physical(path: Path) -> list[dict[str, Any]]:
+    document = json.loads(run("discover", "--from", str(path), "-o", "json").out)
+    return [link for node in document["nodes"] for link in node["links"] if link["physical"]]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("path", scenarios(), ids=_expected_key)
+def test_table_reads_well_at_the_width(path: Path, width: int) -> None:
+    """Off a terminal the table takes $COLUMNS; every line fits, nothing is cut with an ellipsis, and each
+    card's name, driver, permanent MAC, bus path and suggested selector are there whole."""
+    result = run("discover", "--from", str(path), env={"COLUMNS": str(width)})
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "…" not in result.out
+    words = result.out.split()
+    flowing = " ".join(words)  # a long selector may wrap onto the next line
+    for link in _physical(path):
+        for field in ("name", "driver", "permanent_addr", "bus_path"):
+            if link[field]:
+                assert link[field] in words, (field, link[field])
+        if link["selector"]:
+            assert " ".join(link["selector"].split()) in flowing
+
+
+def test_the_table_grows_columns_with_the_width() -> None:
+    path = str(FIXTURES / "e1000e-onboard-plus-addin")
+    narrow = run("discover", "--from", path, env={"COLUMNS": "80"}).out
+    wide = run("discover", "--from", path, env={"COLUMNS": "120"}).out
+    assert "permanent MAC" not in narrow and "MAC 10:e7:c6:16:5a:3c" in narrow  # under the table instead
+    assert "permanent MAC" in wide.splitlines()[1]
 
 
 def test_yaml_output_parses() -> None:
@@ -127,6 +160,9 @@ if rest[:1] == ["version"]:
     tag = open(os.path.join(root, "version.txt")).read().strip()
     print("Client:\\n\\tTag:         v1.11.3\\nServer:\\n\\tNODE:        " + node + "\\n\\tTag:         " + tag)
     sys.exit(0)
+if rest[:1] == ["read"] and os.environ.get("FAKE_TALOSCTL_READER"):
+    sys.stderr.write("error: rpc error: code = PermissionDenied desc = not authorized\\n")
+    sys.exit(1)
 if rest[:2] == ["read", "/proc/net/dev"]:
     name = "netdev.txt"
 elif tuple(rest[:2]) in files:
@@ -189,6 +225,17 @@ def test_a_node_that_does_not_answer_is_given_up_on(talosctl: Path, monkeypatch:
     nodes = {n["node"]: n for n in json.loads(result.out)["nodes"]}
     assert nodes["10.20.0.11"]["links"]
     assert "did not answer within 2s" in nodes["10.20.0.13"]["errors"][0]
+
+
+def test_a_read_only_certificate_still_ranks(talosctl: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os:reader may list resources but not Read files: the cards come back, without traffic counters."""
+    monkeypatch.setenv("FAKE_TALOSCTL_READER", "1")
+    result = run("discover", "-n", "10.20.0.11", "-o", "json")
+    assert result.code == 0, result.err
+    (node,) = json.loads(result.out)["nodes"]
+    physical = [link for link in node["links"] if link["physical"]]
+    assert physical and all(link["rx_bytes"] is None for link in physical)
+    assert sorted(link["rank"] for link in physical) == list(range(1, len(physical) + 1))
 
 
 def test_missing_talosctl_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,33 @@ spec:
     linkState: true
     port: Other
     duplex: Full
+---
+node: 10.0.0.7
+metadata:
+    namespace: network
+    type: LinkStatuses.net.talos.dev
+    id: lo
+    version: 2
+    owner: network.LinkStatusController
+    phase: running
+    created: 2026-10-05T08:00:00Z
+    updated: 2026-10-05T08:00:02Z
+spec:
+    index: 1
+    type: loopback
+    linkIndex: 0
+    flags: UP,LOOPBACK,RUNNING,LOWER_UP
+    hardwareAddr: "00:00:00:00:00:00"
+    permanentAddr: ""
+    broadcastAddr: "00:00:00:00:00:00"
+    mtu: 65536
+    queueDisc: noqueue
+    operationalState: unknown
+    kind: ""
+    slaveKind: ""
+    linkState: true
+    port: Other
+    duplex: Unknown
 """
 
 
@@ -95,10 +122,9 @@ def test_fixtures_verdicts_and_json_contract(scenario: str, code: int, problems:
 def test_lacp_table_decodes_the_port_state(tmp_path: Path) -> None:
     result = run("verify", "--from", str(FIXTURES / "bond-8023ad-lacp-not-negotiated"))
     assert result.code == 1
-    assert result.out == ""  # text goes to stderr
-    assert "79 act,fast,agg,sync,DEF" in result.err
-    assert "UNHEALTHY" in result.err
-    assert "port-channel" in result.err  # what to check on the switch
+    assert "79 act,fast,agg,sync,DEF" in result.out  # the result of a read-only command: stdout
+    assert "UNHEALTHY" in result.out
+    assert "port-channel" in result.out  # what to check on the switch
     document = json.loads(run("verify", "--from", str(FIXTURES / "bond-8023ad-lacp-not-negotiated"),
                               "-o", "json").out)
     member = document["bonds"][0]["members"][1]
@@ -120,7 +146,8 @@ def test_a_fleet_reports_every_node_and_one_bad_file_does_not_hide_the_others(tm
     (error,) = document["errors"]
     assert error["node"] == "10.0.0.7" and "bond0.txt" in error["message"]
     text = run("verify", "--from", str(fleet))
-    assert "10.20.30.41" in text.err and "10.13.17.22" in text.err and "could not be read" in text.err
+    assert "10.20.30.41" in text.out and "10.13.17.22" in text.out and "could not be read" in text.out
+    assert "10.0.0.7" in text.err  # the node that could not be read, beside the results
 
 
 def test_truncated_file_is_one_red_line_not_a_traceback(tmp_path: Path) -> None:
@@ -169,9 +196,10 @@ def test_interval_needs_live_nodes() -> None:
 def test_the_ebusy_loop_in_the_log_is_traced_to_the_selector() -> None:
     result = run("verify", "--from", str(FIXTURES / "post-bond-vlan-pitfall"))
     assert result.code == 1, result.err
-    assert "error TB117 Talos keeps trying to enslave bond0.87 into bond0" in result.err
-    assert 'selector {hardwareAddr: "10:e7:c6:16:*"} (machine.network.interfaces[0].bond.deviceSelectors[0])' in result.err
-    assert "logged 13 times" in result.err
+    shown = " ".join(result.out.split())  # the result, on stdout; long lines wrap at the width
+    assert "error TB117 Talos keeps trying to enslave bond0.87 into bond0" in shown
+    assert 'selector {hardwareAddr: "10:e7:c6:16:*"} (machine.network.interfaces[0].bond.deviceSelectors[0])' in shown
+    assert "logged 13 times" in shown
 
 
 def test_a_two_read_capture_of_a_flapping_bond_is_unhealthy(tmp_path: Path) -> None:
@@ -300,8 +328,9 @@ def test_explain_log_traces_a_pasted_log_to_the_file() -> None:
     for extra in ((), ("--from", str(pitfall))):
         result = run("explain", str(pitfall / "machineconfig.yaml"), *extra, "--log", log)
         assert result.code == 1, result.err
-        assert "TB117 Talos keeps trying to enslave bond0.87 into bond0" in result.err
-        assert "machine.network.interfaces[0].bond.deviceSelectors[0]" in result.err
+        shown = " ".join(result.out.split())  # the result, on stdout; long lines wrap at the width
+        assert "TB117 Talos keeps trying to enslave bond0.87 into bond0" in shown
+        assert "machine.network.interfaces[0].bond.deviceSelectors[0]" in shown
 
 
 def test_explain_log_that_is_not_a_log(tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ class Wizard:
         env = {"PATH": "/usr/bin:/bin", "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
         self.child = pexpect.spawn(sys.executable, ["-m", "talosbond", "wizard", "--from", str(SEED), *args],
                                    cwd=str(tmp_path), encoding="utf-8", timeout=60, dimensions=(50, 220), env=env)
+        # pexpect waits 50 ms before every send for programs that set up the terminal late; questionary is in
+        # raw mode before it draws the prompt we wait for, so the keys can go at once.
+        self.child.delaybeforesend = None
         self.seen: list[str] = []
 
     def answer(self, prompt: str, keys: str = ENTER) -> None:

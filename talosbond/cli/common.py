@@ -12,12 +12,13 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from talosbond import __version__
 from talosbond.clock import Clock, RealClock
@@ -30,7 +31,54 @@ if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start
     from talosbond.rules import Settings
     from talosbond.sources import Connection
 
+class _Group(TyperGroup):
+    """The top-level command, with one error style: the parser's usage errors (a bad `--mtu`, an unknown
+    `-o` value) print as talosbond's own `error:`/`hint:` lines, exit code 2, like every other error."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except NoArgsIsHelpError as exc:
+            if not standalone_mode:
+                raise
+            exc.show()  # the help
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            if not standalone_mode:
+                raise
+            from talosbond.output import error_line
+
+            error_line(*_usage_error(exc))
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            fail("aborted", code=1)
+        if standalone_mode:
+            sys.exit(code or 0)
+        return code
+
+
+def _usage_error(exc: Exception) -> tuple[str, str]:
+    """(message, hint) for a command-line parsing error: the option and what is wrong with its value,
+    then where the help is."""
+    from typer._click.exceptions import BadParameter, MissingParameter
+    from typer._click.exceptions import UsageError as ParserError
+
+    message = exc.format_message() if isinstance(exc, ParserError) else str(exc)
+    if isinstance(exc, BadParameter) and not isinstance(exc, MissingParameter) and exc.param is not None:
+        names = "/".join(getattr(exc.param, "opts", ())) or str(exc.param.name)
+        message = f"{names}: {exc.message}"
+    command = exc.ctx.command_path if isinstance(exc, ParserError) and exc.ctx is not None else "talosbond"
+    return message.rstrip("."), f"{command} --help"
+
+
 app = typer.Typer(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
     name="talosbond",
     help=(
         "Find the network cards of Talos Linux nodes, pick the ones to bond, and write a machine-config "
@@ -38,7 +86,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion
     rich_markup_mode=None,
 )
 
@@ -340,11 +388,11 @@ def optional_nodes(conn: Connection) -> tuple[tuple[Node, ...], tuple[NodeError,
 
 def target_version(explicit: str | None, found: tuple[Node, ...]) -> tuple[int, int] | None:
     """--talos-version, else the nodes' own version; None when neither is known (static lint only)."""
-    from talosbond.plan import parse_version, target_version
+    from talosbond.plan import nodes_version, parse_version
 
     if explicit:
         return parse_version(explicit)
-    return target_version(None, found)[0] if found else None
+    return nodes_version(found)
 
 
 def emit(text: str, out: str | None) -> None:

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 @command()
 def lint(
     conn: Connection,
-    files: Annotated[list[str], typer.Argument(help="Machine configs or patches (legacy or multi-document).")],
+    files: Annotated[list[str], typer.Argument(
+        metavar="FILE...", help="Machine configs or patches (legacy or multi-document).", show_default=False)],
     settings: Settings,
     talos_version: TalosVersionOpt = None,
     output: TextOrJsonOpt = TextOrJson.text,
@@ -41,25 +42,35 @@ def lint(
     Exit code 1 when an error-level problem is found (after fixing, with --fix or --diff).
     """
     from talosbond.lint import lint_text, problems_json
-    from talosbond.output import print_node_errors, print_problems_to, to_json
+    from talosbond.output import JSON_SCHEMA_VERSION, print_node_errors, print_notes, print_problems_to, to_json
     from talosbond.parsing.version import parse_tag
 
     found, failed = optional_nodes(conn)
     version = version_of(talos_version, found)
-    texts = [(path, read_file(path)) for path in files]
     patch = parse_tag(talos_version, "--talos-version").patch if talos_version else None
+    texts = [(path, read_file(path)) for path in files]  # every file read before any is rewritten
     problems = []
+    quiet: list[str] = []  # files without a finding
     for path, text in texts:
         if fix or diff:
-            problems.extend(_fix_file(path, text, found, version, patch, settings, write=not diff))
+            found_here = _fix_file(path, text, found, version, patch, settings, write=not diff)
         else:
-            problems.extend(lint_text(text, path, found, version, settings, patch=patch))
+            found_here = lint_text(text, path, found, version, settings, patch=patch)
+        problems.extend(found_here)
+        if not found_here:
+            quiet.append(path)
     if output is TextOrJson.json:
-        sys.stdout.write(to_json(problems_json(problems)))
+        sys.stdout.write(to_json({"schema_version": JSON_SCHEMA_VERSION, **problems_json(problems)}))
     else:
         print_problems_to(sys.stderr if diff else sys.stdout, problems)
+        if not diff:
+            _say_what_was_not_checked(quiet)
         if not problems:
-            sys.stderr.write(f"no problems in {len(files)} file(s)\n")
+            (sys.stderr if diff else sys.stdout).write(f"no problems in {len(files)} file(s)\n")
+    if not found and not failed:
+        print_notes(["no links to simulate on (-n NODE or --from DIR): the selectors were not matched against a "
+                     "node's links, and the rules that need links (" + ", ".join(_rules_needing_links()) +
+                     ") did not run"])
     print_node_errors(failed)
     if failed:
         return 2
@@ -113,11 +124,29 @@ def _unproven(text: str, path: str, nodes: Sequence[Node], version: tuple[int, i
     return out
 
 
+def _rules_needing_links() -> list[str]:
+    from talosbond.rules import catalogue
+
+    return [rule.code for rule in catalogue() if rule.family == "lint" and rule.needs_links]
+
+
+def _say_what_was_not_checked(quiet: list[str]) -> None:
+    """A file without findings and without a bond was not really checked: say so, on stdout beside the
+    result."""
+    from talosbond.config import read_config
+
+    for path in quiet:
+        view = read_config(read_file(path), path)
+        if not view.legacy_bonds and not view.bonds:
+            sys.stdout.write(f"{path}: no bond in it (no machine.network.interfaces[].bond, no BondConfig): "
+                             "nothing to check\n")
+
+
 @app.command()
 @command()
 def explain(
     conn: Connection,
-    file: Annotated[str, typer.Argument(help="A machine config or patch with a bond.")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A machine config or patch with a bond.")],
     talos_version: TalosVersionOpt = None,
     log: Annotated[str | None, typer.Option("--log", metavar="FILE", help="Talos's controller-runtime log "
                                             "(`talosctl logs controller-runtime`): trace its bond errors to FILE.")]
@@ -182,7 +211,8 @@ def _explain_log(path: str, view: ConfigView, nodes: Sequence[Node], version: tu
 
 @app.command()
 @command()
-def rules(code: Annotated[str | None, typer.Argument(help="A rule code (TB001) or name.")] = None) -> int:
+def rules(code: Annotated[str | None, typer.Argument(
+        metavar="[CODE]", help="A rule code (TB001) or name.", show_default=False)] = None) -> int:
     """List the lint rules, or show one with its failing and passing examples."""
     from talosbond.output import print_rule, print_rules
     from talosbond.rules import catalogue, find_rule

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from talosbond.cli.common import TalosVersionOpt, app, command, discover_all, emit, read_file, split
-from talosbond.errors import TalosbondError
+from talosbond.cli.common import TalosVersionOpt, app, command, discover_all, emit, read_file
+from talosbond.errors import TalosbondError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -70,20 +71,22 @@ def patch(
 
     \b
     Examples:
-      talosbond patch -n 10.13.17.19 --mode active-backup --vlan 87:10.13.87.19/24 --dhcp > bond.yaml
+      talosbond patch -n 10.13.17.19 --mode active-backup --vlan 87:10.13.87.19/24 --dhcp -o bond.yaml
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
-    from talosbond.output import error_line, print_notes, print_problems
-    from talosbond.patchjob import PatchRequest, PatchResult, run_patch
+    from talosbond.output import error_line, print_notes, print_problems, print_warnings
+    from talosbond.patchjob import TALOS_FORMATS, PatchRequest, PatchResult, run_patch
     from talosbond.shapes import refusal, restrict
 
+    if out is not None:
+        _check_output_name(out)
     policy = None
     if from_nncp:
         from talosbond.nncp import read_policy
 
         policy = read_policy(read_file(from_nncp), from_nncp, bond)
     request = PatchRequest(
-        ports=split([ports] if ports else None), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
+        ports=_ports(ports), bond=bond, mode=mode, miimon=miimon, updelay=updelay,
         downdelay=downdelay, lacp_rate=lacp_rate, xmit_hash_policy=xmit_hash_policy, primary=primary,
         vlans=tuple(vlan or ()), addresses=tuple(address or ()), dhcp=dhcp, gateway=gateway, mtu=mtu,
         talos_version=talos_version, fmt=fmt,
@@ -110,11 +113,16 @@ def patch(
         raise refusal(rankings, build, exc) from None
     print_notes(result.notes)
     print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
+    print_warnings(result.plan.warnings)
     print_problems(result.problems)
     if result.errors and not force:
-        error_line(f"patch refused: {len(result.errors)} lint error(s)", "fix them, or pass --force to print it anyway")
+        error_line(f"patch refused: {len(result.errors)} lint error(s)", _refusal_hint())
         return 1
     emit(result.text, out)
+    if fmt in TALOS_FORMATS:
+        nodes = ",".join(r.node.name for r in rankings)
+        print_notes([f"next: talosctl -n {nodes} patch mc --patch @{out or 'FILE'} --mode try --timeout 2m, then "
+                     f"talosbond verify -n {nodes} (or both at once: talosbond apply {out or 'FILE'} -n {nodes})"])
     return 0
 
 
@@ -142,3 +150,34 @@ def _with_configs(conn: Connection, nodes: Sequence[Node], via: str) -> list[Nod
                              "it has: `talosctl patch mc` would append to a bond it already has (use talosbond apply)"])
         out.append(node)
     return out
+
+
+FORMAT_WORDS = ("json", "yaml", "yml", "text", "table")
+
+
+def _check_output_name(out: str) -> None:
+    """`-o` is a FILE here (as in `talosctl machineconfig patch -o`), a format elsewhere: refuse the mix-up."""
+    if out.lower() in FORMAT_WORDS:
+        raise UsageError(f"-o {out}: patch writes its YAML to a FILE, and {out!r} looks like a format",
+                         "patch always writes YAML: -o bond.yaml (or no -o for stdout); ./json if you mean a file")
+
+
+def _ports(ports: str | None) -> tuple[str, ...]:
+    """--ports A,B as given: a card named twice is the plan's to refuse, not to drop silently."""
+    return tuple(part.strip() for part in (ports or "").split(",") if part.strip())
+
+
+def _refusal_hint() -> str:
+    """Fix or force; and when stdout goes to a file, that the shell has already emptied it."""
+    import os
+    import stat
+
+    hint = "fix them, or pass --force to print it anyway"
+    try:
+        redirected = stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        redirected = False
+    if redirected:
+        hint += "; stdout goes to a file, which the shell has already emptied: use -o FILE, written only for a " \
+                "patch that passes"
+    return hint

@@ -79,7 +79,7 @@ def _fix(ctx: LintContext, path: str, raw: dict[str, object], fixed: dict[str, o
 
 
 def _text(selector: dict[str, object]) -> str:
-    return "{" + ", ".join(f"{k}: {v}" for k, v in selector.items()) + "}"
+    return "{" + ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in selector.items()) + "}"
 
 
 def check(ctx: LintContext) -> Iterator[Problem]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from talosbond.errors import ParseError
 from talosbond.model import SPEED_UNKNOWN, Link
+from talosbond.parsing import bondmaster
 from talosbond.parsing.yamlish import Document, load_stream
 
 LINK_TYPE = "LinkStatuses.net.talos.dev"
@@ -74,6 +75,27 @@ def _bool(value: Any, key: str, ctx: _Ctx) -> bool:
     raise ctx.fail(f"spec.{key}: expected true or false, got {value!r}")
 
 
+_KIND_SPECS = {"bridgeMaster": "bridge_master", "vrfMaster": "vrf_master", "wireguard": "wireguard", "veth": "veth"}
+
+
+def _kind_spec(key: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A bridge, VRF, WireGuard or veth block with every field Talos defines (zeros filled in, as the
+    protobuf spec has them), so both paths give the same dict."""
+    if key == "bridgeMaster":
+        stp, vlan = value.get("stp") or {}, value.get("vlan") or {}
+        return {"stp": {"enabled": stp.get("enabled") is True},
+                "vlan": {"filteringEnabled": vlan.get("filteringEnabled") is True}}
+    if key == "vrfMaster":
+        return {"table": str(value.get("table", "unspec"))}
+    if key == "veth":
+        return {"peerName": str(value.get("peerName") or "")}
+    peers = [{"publicKey": str(p.get("publicKey") or ""), "endpoint": str(p.get("endpoint") or ""),
+              "allowedIPs": [str(a) for a in p.get("allowedIPs") or []]}
+             for p in value.get("peers") or [] if isinstance(p, dict)]
+    return {"publicKey": str(value.get("publicKey") or ""), "listenPort": int(value.get("listenPort") or 0),
+            "firewallMark": int(value.get("firewallMark") or 0), "peers": peers}
+
+
 def link_from_resource(doc: Any, ctx: _Ctx) -> tuple[str, Link]:
     """One LinkStatus resource (as YAML/JSON data) -> (node, Link)."""
     if not isinstance(doc, dict):
@@ -118,7 +140,9 @@ def link_from_resource(doc: Any, ctx: _Ctx) -> tuple[str, Link]:
                 kwargs["vlan_id"] = _int(value["vlanID"], "vlan.vlanID", ctx)
             kwargs["vlan_protocol"] = _text(value.get("vlanProtocol"), "vlan.vlanProtocol", ctx)
         elif key == "bondMaster" and isinstance(value, dict):
-            kwargs["bond_master"] = value
+            kwargs["bond_master"] = bondmaster.from_yaml(value)
+        elif key in _KIND_SPECS and isinstance(value, dict):
+            kwargs[_KIND_SPECS[key]] = _kind_spec(key, value)
     for mac_attr in ("hardware_addr", "permanent_addr"):
         kwargs[mac_attr] = kwargs.get(mac_attr, "").lower()
     return node, Link(**kwargs)
@@ -141,22 +165,74 @@ def _json_objects(text: str, source: str) -> Iterator[Document]:
         pos = end
 
 
-def parse_links(text: str, source: str = "<links>") -> dict[str, list[Link]]:
+def parse_links(text: str, source: str = "<links>", fragment: bool = False) -> dict[str, list[Link]]:
     """Parse `get links` output (YAML stream or concatenated JSON objects), one or many nodes.
 
-    Returns the links per node in the order they appear. Raises `ParseError` on malformed input.
+    Returns the links per node in the order they appear. Raises `ParseError` on malformed input, and on a
+    cut-off last document unless `fragment` (text talosbond put together itself, from an API answer).
     """
     stripped = text.lstrip()
     if not stripped:
         raise ParseError(source, None, "empty input: expected `talosctl get links -o yaml` output")
+    if not fragment and not text.endswith(("\n", "}")):  # before parsing: a cut value is no YAML error to report
+        raise ParseError(source, text.count("\n") + 1, "the file ends in the middle of a line", _CUT_HINT)
     docs = _json_objects(text, source) if stripped.startswith("{") else load_stream(text, source)
     nodes: dict[str, list[Link]] = {}
+    seen: list[Document] = []
     for doc in docs:
         node, link = link_from_resource(doc.data, _Ctx(source, doc.line))
         nodes.setdefault(node, []).append(link)
+        seen.append(doc)
     if not nodes:
         raise ParseError(source, None, "no LinkStatus documents found")
+    if not fragment:
+        _refuse_cut_off(text, seen, source)
     return nodes
+
+
+# The keys `talosctl get links -o yaml` prints for every link since Talos 1.0 (LinkStatusSpec's fields without
+# `omitempty`; the kind's own section for bonds and VLANs). A last document without one of them was cut off
+# (a partial copy, a full disk): read anyway it would invent "no carrier", "no driver".
+_ALWAYS = {
+    "": {"node", "metadata", "spec"},
+    "metadata": {"namespace", "type", "id", "version", "owner", "phase", "created", "updated"},
+    "spec": {"index", "type", "linkIndex", "flags", "hardwareAddr", "broadcastAddr", "mtu", "queueDisc",
+             "operationalState", "kind", "slaveKind", "linkState", "port", "duplex"},
+}
+_KIND_SECTION = {  # kind -> its section and the section's keys without `omitempty`
+    "bond": ("bondMaster", {"mode", "xmitHashPolicy", "lacpRate", "arpValidate", "arpAllTargets",
+                            "primaryReselect", "failOverMac"}),
+    "vlan": ("vlan", {"vlanID", "vlanProtocol"}),
+}
+_CUT_HINT = "the file looks cut off: capture it again (talosctl -n NODE get links -o yaml > links.yaml)"
+
+
+def _keys(data: Any, path: str) -> set[str]:
+    for part in path.split(".") if path else ():
+        data = data.get(part) if isinstance(data, dict) else None
+    return set(data) if isinstance(data, dict) else set()
+
+
+def _refuse_cut_off(text: str, docs: list[Document], source: str) -> None:
+    """Only the last document can be cut: it must have every key talosctl always prints. (A cut inside the
+    keys it prints only when set, at the very end of a bond's section, cannot be seen.)"""
+    last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+    last = docs[-1].data
+    spec = last.get("spec") if isinstance(last, dict) else None
+    kind = spec.get("kind") if isinstance(spec, dict) else None
+    wanted = dict(_ALWAYS)
+    if kind in _KIND_SECTION:
+        section, keys = _KIND_SECTION[kind]
+        wanted["spec"] = wanted["spec"] | {section}
+        if section in _keys(last, "spec"):
+            wanted[f"spec.{section}"] = keys
+    for path, keys in wanted.items():
+        missing = keys - _keys(last, path)
+        if missing:
+            where = f"{path}." if path else ""
+            name = last.get("metadata", {}).get("id", "?") if isinstance(last, dict) else "?"
+            raise ParseError(source, last_line, f"the last link ({name}, from line {docs[-1].line}) stops before "
+                             f"{', '.join(where + key for key in sorted(missing))}", _CUT_HINT)
 
 
 def bond_names(links_yaml: str) -> list[str]:

@@ -27,7 +27,8 @@ _JSON_NODE = re.compile(r'"node":\s*"([^"]*)"')
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: an editor's byte-order mark is not part of the first key (it made `node:` unreadable)
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise SourceError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
@@ -86,6 +87,9 @@ def read_capture(
 ) -> list[RawNode | NodeError]:
     """Read a one-node capture or a fleet of node folders; `nodes` picks some by node or folder name."""
     root = Path(directory)
+    if root.is_file():
+        raise SourceError(f"{directory}: a file; --from takes the capture folder that holds it",
+                          f"--from {root.parent}")
     if not root.is_dir():
         raise SourceError(
             f"{directory}: no such capture directory", "--from takes a folder written by `discover --save`"
@@ -101,12 +105,18 @@ def read_capture(
             )
     results: list[RawNode | NodeError] = []
     by_name: dict[str, RawNode | NodeError] = {}
+    claimed: dict[str, str] = {}  # node name -> the folder that holds it
     for folder in folders:
         result: RawNode | NodeError
         try:
             result = read_node_dir(folder, want_config, want_log)
         except SourceError as exc:
             result = NodeError(folder.name, exc.reason, exc.hint)
+        if isinstance(result, RawNode) and result.node in claimed:
+            result = NodeError(folder.name, f"holds node {result.node}, as {claimed[result.node]} does",
+                               "one folder per node: remove or rename the stale copy")
+        elif isinstance(result, RawNode):
+            claimed[result.node] = folder.name
         results.append(result)
         by_name.setdefault(result.node, result)
         by_name.setdefault(folder.name, result)
@@ -133,10 +143,21 @@ class CaptureSource:
         return read_capture(conn.from_dir, conn.nodes, conn.want_config, conn.want_log)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _atomic_write(path: Path, text: str, private: bool = False, make_parents: bool = True) -> None:
+    """Replace `path` in one step. The file gets the mode any new file would (umask), unless `private`
+    (0600: it may hold a machine config's secrets)."""
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if not private:
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -145,10 +166,18 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def write_text_atomic(path: str, text: str) -> None:
-    """Write a file so that readers see the old content or the new one, never half of it."""
+def write_text_atomic(path: str, text: str, make_folder: bool = False) -> None:
+    """Write a file so that readers see the old content or the new one, never half of it. Its folder must
+    exist unless `make_folder` (a folder talosbond owns): a typo in a user's path should not create a tree."""
+    if make_folder:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SourceError(f"cannot create {Path(path).parent}: {exc.strerror or exc}") from None
+    if not Path(path).parent.is_dir():
+        raise SourceError(f"cannot write {path}: no folder {Path(path).parent}", "create it first, or fix the path")
     try:
-        _atomic_write(Path(path), text)
+        _atomic_write(Path(path), text, make_parents=False)
     except OSError as exc:
         raise SourceError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -171,6 +200,9 @@ def _as_text(raw: RawNode) -> RawNode:
 def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
     """Write a capture: the node's files in DIR for one node, DIR/<node>/ per node for several."""
     root = Path(directory)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise SourceError(f"--save {directory}: already exists and is not an empty folder; nothing was written",
+                          "save to a new folder (--save never overwrites a capture)")
     written: list[Path] = []
     for raw in map(_as_text, raws):
         folder = root if len(raws) == 1 else root / _safe_folder(raw.node)
@@ -184,7 +216,7 @@ def write_capture(directory: str, raws: list[RawNode]) -> list[Path]:
         try:
             for name, content in files.items():
                 if content is not None:
-                    _atomic_write(folder / name, content)
+                    _atomic_write(folder / name, content, private=name == "machineconfig.yaml")
                     written.append(folder / name)
         except OSError as exc:
             raise SourceError(f"cannot write capture {folder}: {exc.strerror or exc}") from None

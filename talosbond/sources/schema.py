@@ -35,5 +35,5 @@ def pull_schema(version: tuple[int, int], destination: str, timeout: float = 30.
         raise SourceError(f"{url}: not JSON") from None
     if not isinstance(data, dict) or not ("$defs" in data or "definitions" in data):
         raise SourceError(f"{url}: not a JSON schema with definitions")
-    write_text_atomic(destination, response.text)
+    write_text_atomic(destination, response.text, make_folder=True)  # the cache folder is talosbond's own
     return len(response.content)

@@ -111,8 +111,13 @@ def fetch_node(conn: Connection, node: str, runner: Runner = subprocess_runner) 
     origins = {"links": f"{node}: talosctl get links"}
     netdev = None
     if not conn.insecure:  # maintenance mode only grants os:reader, and Read needs os:admin
-        netdev = run_talosctl(conn, node, ["read", "/proc/net/dev"], insecure_ok=False, runner=runner)
-        origins["netdev"] = f"{node}: /proc/net/dev"
+        try:
+            netdev = run_talosctl(conn, node, ["read", "/proc/net/dev"], insecure_ok=False, runner=runner)
+            origins["netdev"] = f"{node}: /proc/net/dev"
+        except SourceError as exc:
+            if "PermissionDenied" not in exc.message:
+                raise
+            # an os:reader certificate lists links but cannot Read: rank without traffic counters
     version = _optional(conn, node, ["version"], runner) or ""
     addresses = _optional(conn, node, ["get", "addresses", "-o", "yaml"], runner)
     routes = _optional(conn, node, ["get", "routes", "-o", "yaml"], runner)
