@@ -3,19 +3,25 @@
 
     python benchmarks/run.py            # figures, one per line, with the scenario and this machine's cores
     python benchmarks/run.py --json     # one JSON object; every figure in seconds
+    python benchmarks/run.py --table RESULTS.json   # the README's table from a saved --json run
 
 1. Fleet discovery through the Talos API source: 1000 nodes (15 links, 10 addresses, 24 routes each, as a
    Kubernetes worker with a bond and a VLAN has) served by tests/talos_test_server.py in its own process,
    20 ms added to every call; beside it the same work one call at a time over 50 nodes (per node), their
    ratio, and the server's own CPU time (a slow server is not a slow client).
-2. Parsing a 1000-node `talosctl get links -o yaml` stream (15,000 documents).
-3. Cold start of `talosbond --version` and `talosbond discover --from <fixture> -o json`, each beside
+   Beside wall time: the client's CPU seconds per 1000 nodes, and the fan-out ratio measured in the same run.
+2. A figure that does not move with machine load: the client's instructions per node under
+   `valgrind --tool=callgrind` (two small fleets, the difference divided by the extra nodes, so start-up
+   and imports cancel out).
+3. Scale: 1000 and 5000 nodes of the same scenario, each client in its own process, its peak RSS and seconds.
+4. Parsing a 1000-node `talosctl get links -o yaml` stream (15,000 documents).
+5. Cold start of `talosbond --version` and `talosbond discover --from <fixture> -o json`, each beside
    `python -c pass`.
-4. `talosbond discover --from FLEET` on a 1000-node capture (the same synthetic nodes), table output: what a
+6. `talosbond discover --from FLEET` on a 1000-node capture (the same synthetic nodes), table output: what a
    person sees, grouped by hardware shape.
 
 Timings are the best of --repeat runs (cold starts: the median of 10), since other work on the machine only
-ever adds time.
+ever adds time; the load average at the start and end is reported, as the machine may be shared.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import gc
 import json
 import os
 import platform
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,7 +53,14 @@ from talosbond.sources import Connection, api  # noqa: E402
 
 TARGETS = {"fleet_discovery": 3.0, "yaml_parse": 2.0, "version": 0.100, "discover_from": 0.250,
            "fleet_table": 3.0}
+MIN_FANOUT = 25.0  # the fan-out must be at least this many times faster per node than one call at a time
+MAX_RSS_BYTES = 1 << 30  # peak RSS of the 5000-node client
+MAX_GROWTH = 5.0  # 5x the nodes may take at most 5x the time (linear)
+# The instructions per node recorded in the README; a run more than 10% above it is a regression.
+RECORDED_INSTRUCTIONS_PER_NODE = 19_388_000  # commit 3e8ab56, README
 FLEET_NODES = 1000
+SCALE_NODES = 5000
+CALLGRIND_NODES = (4, 20)
 SEQUENTIAL_NODES = 50
 LATENCY = 0.020
 FIXTURE = REPO / "fixtures" / "links" / "fleet-3-identical"
@@ -140,6 +155,7 @@ def bench_fleet(work: Path, repeat: int, log: Any) -> dict[str, Any]:
             **best,
             "runs_seconds": [r["seconds"] for r in runs],
             "per_node_seconds": fanout_per_node,
+            "client_cpu_seconds_per_1000_nodes": best["client_cpu_seconds"] * 1000 / FLEET_NODES,
             "target_seconds": TARGETS["fleet_discovery"],
             "physical_floor_seconds": LATENCY,
         },
@@ -149,8 +165,110 @@ def bench_fleet(work: Path, repeat: int, log: Any) -> dict[str, Any]:
             "client_cpu_seconds": cpu_seq,
             "per_node_seconds": sequential_per_node,
         },
-        "fanout_speedup_per_node": sequential_per_node / fanout_per_node,
+        "fanout": {
+            "scenario": "per-node time one call at a time / per-node time of the fan-out, both in this run",
+            "ratio": sequential_per_node / fanout_per_node,
+            "target_ratio": MIN_FANOUT,
+        },
     }
+
+
+def node_names(count: int) -> list[str]:
+    """The names make_fleet gives its nodes, in order."""
+    return [f"10.0.{i // 250}.{i % 250 + 2}" for i in range(count)]
+
+
+def client_main(endpoint_config: str, count: int) -> int:
+    """One fleet discovery in this process (for callgrind and the scale runs); prints JSON figures."""
+    conn = Connection(nodes=tuple(node_names(count)), talosconfig=endpoint_config, source="api")
+    wall, cpu, found = _timed(lambda: discover(conn))
+    if found.errors or len(found.nodes) != count:
+        print(json.dumps({"error": str(found.errors[:3])}))
+        return 1
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    print(json.dumps({"seconds": wall, "client_cpu_seconds": cpu, "peak_rss_bytes": rss}))
+    return 0
+
+
+def _client(config: Path, count: int, under: list[str] | None = None) -> dict[str, Any]:
+    cmd = [*(under or []), sys.executable, str(Path(__file__).resolve()), "--client", str(config), str(count)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    figures = json.loads(lines[-1]) if lines else {"error": proc.stderr[-500:]}
+    if proc.returncode != 0 or "error" in figures:
+        raise SystemExit(f"client run ({count} nodes) failed: {figures}")
+    return dict(figures)
+
+
+def _fleet_server(work: Path, count: int, latency: float, log: Any) -> tuple[Server, Path]:
+    fleet_dir = work / f"fleet-{count}"
+    if not fleet_dir.is_dir():
+        server_mod.make_fleet(fleet_dir, count)
+    pki = server_mod.Pki()
+    pki.save(work / f"pki-{count}")
+    log(f"starting the test server with {count} nodes ...")
+    srv = Server(fleet_dir, work / f"pki-{count}", latency)
+    config = server_mod.write_talosconfig(work / f"talosconfig-{count}", ca=pki.ca,
+                                          client=pki.issue(server=False, org="os:admin"), endpoints=[srv.endpoint])
+    return srv, config
+
+
+def _instructions(out: Path) -> int:
+    match = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
+    if match is None:
+        raise SystemExit(f"no instruction total in {out}")
+    return int(match.group(1))
+
+
+def bench_callgrind(work: Path, log: Any) -> dict[str, Any]:
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return {"instructions_per_node": {"skipped": "valgrind is not installed"}}
+    small, large = CALLGRIND_NODES
+    srv, config = _fleet_server(work, large, 0.0, log)
+    counts: dict[str, int] = {}
+    try:
+        for count in (small, large):
+            out = work / f"callgrind-{count}.out"
+            _client(config, count, [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", "-q"])
+            counts[str(count)] = _instructions(out)
+            log(f"  callgrind, {count} nodes: {counts[str(count)]:,} instructions")
+    finally:
+        srv.stop()
+    result: dict[str, Any] = {
+        "scenario": (f"client instructions per node under valgrind --tool=callgrind: ({large}-node run - "
+                     f"{small}-node run) / {large - small}, no latency added"),
+        "instructions": (counts[str(large)] - counts[str(small)]) / (large - small),
+        "raw_counts": counts,
+    }
+    if RECORDED_INSTRUCTIONS_PER_NODE:
+        result["recorded_instructions"] = RECORDED_INSTRUCTIONS_PER_NODE
+        result["target_instructions"] = RECORDED_INSTRUCTIONS_PER_NODE * 1.1
+    return {"instructions_per_node": result}
+
+
+def bench_scale(work: Path, log: Any) -> dict[str, Any]:
+    srv, config = _fleet_server(work, SCALE_NODES, LATENCY, log)
+    try:
+        runs = {count: _client(config, count) for count in (FLEET_NODES, SCALE_NODES)}
+    finally:
+        srv.stop()
+    for count, run in runs.items():
+        mib = run["peak_rss_bytes"] / 2**20
+        log(f"  {count} nodes in a fresh process: {run['seconds']:.2f} s, peak RSS {mib:.0f} MiB")
+    growth = runs[SCALE_NODES]["seconds"] / runs[FLEET_NODES]["seconds"]
+    return {"scale": {
+        "scenario": (f"the fleet scenario with {FLEET_NODES} and {SCALE_NODES} nodes, each client in a fresh process "
+                     f"(peak RSS of that process)"),
+        "seconds": runs[SCALE_NODES]["seconds"],
+        "client_cpu_seconds": runs[SCALE_NODES]["client_cpu_seconds"],
+        "peak_rss_bytes": runs[SCALE_NODES]["peak_rss_bytes"],
+        "target_peak_rss_bytes": MAX_RSS_BYTES,
+        f"seconds_{FLEET_NODES}": runs[FLEET_NODES]["seconds"],
+        f"peak_rss_bytes_{FLEET_NODES}": runs[FLEET_NODES]["peak_rss_bytes"],
+        "growth": growth,
+        "target_growth": MAX_GROWTH,
+    }}
 
 
 def bench_yaml(repeat: int, log: Any) -> dict[str, Any]:
@@ -233,22 +351,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object (figures in seconds)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is reported")
-    parser.add_argument("--only", choices=["fleet", "yaml", "startup", "table"], action="append",
+    parser.add_argument("--only", choices=["fleet", "callgrind", "scale", "yaml", "startup", "table"],
+                        action="append",
                         help="run only these benchmarks (repeatable)")
+    parser.add_argument("--table", type=Path, metavar="JSON", help="print the README table from a --json run")
+    parser.add_argument("--client", nargs=2, metavar=("TALOSCONFIG", "NODES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    chosen = set(args.only or ["fleet", "yaml", "startup", "table"])
+    if args.client:
+        return client_main(args.client[0], int(args.client[1]))
+    if args.table:
+        print(readme_table(json.loads(args.table.read_text())))
+        return 0
+    chosen = set(args.only or ["fleet", "callgrind", "scale", "yaml", "startup", "table"])
 
     def log(line: str) -> None:
         if not args.json:
             print(line, file=sys.stderr, flush=True)
 
     results: dict[str, Any] = {
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_average_at_start": os.getloadavg()},
     }
     work = Path(tempfile.mkdtemp(prefix="talosbond-bench-"))
     try:
         if "fleet" in chosen:
             results.update(bench_fleet(work, args.repeat, log))
+        if "callgrind" in chosen:
+            results.update(bench_callgrind(work, log))
+        if "scale" in chosen:
+            results.update(bench_scale(work, log))
         if "yaml" in chosen:
             results.update(bench_yaml(args.repeat, log))
         if "startup" in chosen:
@@ -257,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             results.update(bench_fleet_table(work, args.repeat, log))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    checks = {name: results[name]["seconds"] < target for name, target in TARGETS.items() if name in results}
-    results["targets_met"] = checks
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["targets_met"] = targets_met(results)
 
     if args.json:
         print(json.dumps(results, indent=2))
@@ -278,10 +409,87 @@ def main(argv: list[str] | None = None) -> int:
         if "per_node_seconds" in value:
             extra += f"; {value['per_node_seconds'] * 1000:.2f} ms per node"
         print(f"{name}: {value['seconds']:.3f} s{verdict} [{cores} cores] - {value['scenario']}{extra}")
-    if "fanout_speedup_per_node" in results:
-        print(f"fan-out speed-up per node vs one call at a time: {results['fanout_speedup_per_node']:.0f}x "
-              f"[{cores} cores]")
+    print_extra(results)
     return 0
+
+
+def _verdict(met: dict[str, bool], name: str) -> str:
+    return "" if name not in met else (" (met)" if met[name] else " (**missed**)")
+
+
+def readme_table(results: dict[str, Any]) -> str:
+    """The README's performance table: one row per figure, its target, whether this run met it."""
+    met = results.get("targets_met", {})
+    rows = ["| figure | measured | target |", "|---|---|---|"]
+    for name in ("fleet_discovery", "yaml_parse", "version", "discover_from", "fleet_table"):
+        value = results.get(name)
+        if value:
+            shown = f"{value['seconds']:.2f} s" if value["seconds"] >= 1 else f"{value['seconds'] * 1000:.0f} ms"
+            if name == "fleet_discovery":
+                shown += (f" (client CPU {value['client_cpu_seconds']:.2f} s, "
+                          f"{value['client_cpu_seconds_per_1000_nodes']:.2f} s per 1000 nodes; "
+                          f"server CPU {value['server_cpu_seconds']:.2f} s)")
+            rows.append(f"| {value['scenario']} | {shown}{_verdict(met, name)} | < {value['target_seconds']:g} s |")
+    if "fanout" in results:
+        seq = results["sequential_discovery"]
+        rows.append(f"| {seq['scenario']}: per node {seq['per_node_seconds'] * 1000:.0f} ms; fan-out ratio | "
+                    f"{results['fanout']['ratio']:.0f}x{_verdict(met, 'fanout')} | >= {MIN_FANOUT:g}x |")
+    counted = results.get("instructions_per_node", {})
+    if "instructions" in counted:
+        target = f"<= {counted['target_instructions']:,.0f}" if "target_instructions" in counted else "recorded"
+        rows.append(f"| {counted['scenario']} | {counted['instructions']:,.0f}"
+                    f"{_verdict(met, 'instructions_per_node')} | {target} |")
+    scale = results.get("scale")
+    if scale:
+        rows.append(f"| {scale['scenario']}: {SCALE_NODES} nodes, peak RSS | {scale['seconds']:.1f} s, "
+                    f"{scale['peak_rss_bytes'] / 2**20:.0f} MiB{_verdict(met, 'scale_peak_rss')} | < 1024 MiB |")
+        rows.append(f"| the same: time for {SCALE_NODES} nodes / time for {FLEET_NODES} "
+                    f"({scale[f'seconds_{FLEET_NODES}']:.1f} s) | {scale['growth']:.2f}x"
+                    f"{_verdict(met, 'scale_growth')} | <= {MAX_GROWTH:g}x (linear) |")
+    load = results["machine"]
+    rows.append("")
+    rows.append(f"Measured on {load['cores']} cores, Python {load['python']}; load average (1, 5, 15 min) "
+                f"{', '.join(f'{x:.1f}' for x in load['load_average_at_start'])} at the start and "
+                f"{', '.join(f'{x:.1f}' for x in load['load_average_at_end'])} at the end.")
+    return "\n".join(rows)
+
+
+def targets_met(results: dict[str, Any]) -> dict[str, bool]:
+    checks = {name: results[name]["seconds"] < target for name, target in TARGETS.items() if name in results}
+    if "fanout" in results:
+        checks["fanout"] = results["fanout"]["ratio"] >= MIN_FANOUT
+    scale = results.get("scale")
+    if scale:
+        checks["scale_peak_rss"] = scale["peak_rss_bytes"] < MAX_RSS_BYTES
+        checks["scale_growth"] = scale["growth"] <= MAX_GROWTH
+    counted = results.get("instructions_per_node", {})
+    if "target_instructions" in counted:
+        checks["instructions_per_node"] = counted["instructions"] <= counted["target_instructions"]
+    return checks
+
+
+def print_extra(results: dict[str, Any]) -> None:
+    """The figures that are not seconds, with their targets."""
+    met = results["targets_met"]
+    if "fanout" in results:
+        ratio = results["fanout"]
+        print(f"fan-out per node vs one call at a time: {ratio['ratio']:.0f}x (target >= {MIN_FANOUT:g}x: "
+              f"{'met' if met['fanout'] else 'MISSED'})")
+    if "fleet_discovery" in results:
+        print(f"client CPU per 1000 nodes: {results['fleet_discovery']['client_cpu_seconds_per_1000_nodes']:.2f} s")
+    counted = results.get("instructions_per_node", {})
+    if "instructions" in counted:
+        target = counted.get("target_instructions")
+        verdict = f" (target <= {target:,.0f}: {'met' if met['instructions_per_node'] else 'MISSED'})" if target else ""
+        print(f"instructions per node: {counted['instructions']:,.0f}{verdict}")
+    scale = results.get("scale")
+    if scale:
+        print(f"{SCALE_NODES} nodes: {scale['seconds']:.2f} s, peak RSS {scale['peak_rss_bytes'] / 2**20:.0f} MiB "
+              f"(target < {MAX_RSS_BYTES / 2**20:.0f} MiB: {'met' if met['scale_peak_rss'] else 'MISSED'}); "
+              f"{scale['growth']:.2f}x the {FLEET_NODES}-node time (target <= {MAX_GROWTH:g}x: "
+              f"{'met' if met['scale_growth'] else 'MISSED'})")
+    load = results["machine"]
+    print(f"load average (1, 5, 15 min) at start {load['load_average_at_start']}, at end {load['load_average_at_end']}")
 
 
 if __name__ == "__main__":

@@ -56,7 +56,12 @@ class Link:
     alt_names: tuple[str, ...] = ()
     vlan_id: int | None = None
     vlan_protocol: str = ""
+    # kind-specific settings, as parsing/bondmaster.py and parsing/links.py shape them (dicts: not hashed)
     bond_master: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    bridge_master: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    vrf_master: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    wireguard: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    veth: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def physical(self) -> bool:
@@ -98,15 +103,37 @@ class Address:
 
     link: str
     address: str  # CIDR
+    # the rest of AddressStatus, spelled as Talos prints it
+    link_index: int = 0
+    family: str = ""  # inet4 | inet6
+    scope: str = ""  # global | site | link | host | nowhere
+    flags: str = ""  # comma-joined, e.g. "permanent"
+    priority: int = 0
+    local: str = ""
+    broadcast: str = ""
+    anycast: str = ""
+    multicast: str = ""
 
 
 @dataclass(frozen=True)
 class Route:
-    """A route in the main table (`get routes`); only what ranking needs."""
+    """A route in the main table (`get routes`)."""
 
     link: str
     destination: str  # "" for the default route
     gateway: str
+    # the rest of RouteStatus, spelled as Talos prints it
+    family: str = ""
+    source: str = ""
+    out_link_index: int = 0
+    table: str = "main"
+    priority: int = 0
+    scope: str = ""
+    type: str = ""  # unicast | local | broadcast | ...
+    flags: str = ""
+    protocol: str = ""  # kernel | static | boot | dhcp | ra | ...
+    mtu: int = 0
+    next_hops: tuple[tuple[str, str, int], ...] = ()  # (gateway, link, weight) of a multipath route
 
 
 @dataclass(frozen=True, order=True)

@@ -48,12 +48,11 @@ from grpclib.protocol import H2Protocol  # noqa: E402
 from grpclib.server import Server, Stream  # noqa: E402
 
 from talosbond.model import RawNode  # noqa: E402
-from talosbond.parsing import protobuf  # noqa: E402
+from talosbond.parsing import bondmaster, protobuf  # noqa: E402
 from talosbond.parsing.yamlish import load_stream  # noqa: E402
-from talosbond.proto import common_pb2, machine_pb2, network_pb2, resource_pb2  # noqa: E402
+from talosbond.proto import common_pb2, machine_pb2, meta_pb2, network_pb2, resource_pb2  # noqa: E402
 from talosbond.proto.machine_grpc import MachineServiceBase  # noqa: E402
 from talosbond.proto.resource_grpc import StateBase  # noqa: E402
-from talosbond.sources import api  # noqa: E402
 from talosbond.sources.capture import read_node_dir  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
@@ -198,6 +197,70 @@ def _int(value: Any) -> int:
     return int(value) if isinstance(value, (int, str)) and str(value).isdigit() else 0
 
 
+def _number(table: dict[int, str], value: Any) -> int:
+    """A Talos enum's YAML text (or, as older Talos prints some, its number) -> the wire number."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return int(value)
+    for number, name in table.items():
+        if name == value:
+            return number
+    return 0
+
+
+def _bits(names: tuple[str, ...], text: Any, first_bit: int = 0) -> int:
+    bits = 0
+    for name in str(text or "").split(","):
+        if name in names:
+            bits |= 1 << (names.index(name) + first_bit)
+    return bits
+
+
+def _bond_master(msg: network_pb2.BondMasterSpec, bond: dict[str, Any]) -> None:
+    for key, (attr, table) in bondmaster.ENUMS.items():
+        if key in bond:
+            setattr(msg, attr, _number(table, bond[key]))
+    if "adLacpActive" in bond:
+        msg.adlacp_active = _number(bondmaster.AD_LACP_ACTIVE, bond["adLacpActive"])  # type: ignore[assignment]
+    for key, attr in bondmaster.NUMBERS.items():
+        if key in bond:
+            setattr(msg, attr, _int(bond[key]))
+    primary = bond.get("primary")
+    if isinstance(primary, int) or (isinstance(primary, str) and primary.isdigit()):
+        msg.primary_index = int(primary)  # Talos <= v1.13 prints the member's ifindex here
+    elif primary:
+        msg.primary = str(primary)
+    msg.use_carrier = bond.get("useCarrier") in (True, "true")
+    msg.arpip_targets.extend(common_pb2.NetIP(ip=_ip_bytes(a)) for a in bond.get("arpIpTargets") or [])
+    msg.nsip6_targets.extend(common_pb2.NetIP(ip=_ip_bytes(a)) for a in bond.get("nsIp6Targets") or [])
+
+
+def _link_kind_specs(msg: network_pb2.LinkStatusSpec, spec: dict[str, Any]) -> None:
+    """The per-kind nested specs: bond, bridge, VRF, WireGuard, veth."""
+    if isinstance(spec.get("bondMaster"), dict):
+        _bond_master(msg.bond_master, spec["bondMaster"])
+    bridge = spec.get("bridgeMaster")
+    if isinstance(bridge, dict):
+        msg.bridge_master.stp.enabled = (bridge.get("stp") or {}).get("enabled") in (True, "true")
+        msg.bridge_master.vlan.filtering_enabled = (bridge.get("vlan") or {}).get("filteringEnabled") in (True, "true")
+    vrf = spec.get("vrfMaster")
+    if isinstance(vrf, dict):
+        msg.vrf_master.table = _table(vrf.get("table"))  # type: ignore[assignment]
+    veth = spec.get("veth")
+    if isinstance(veth, dict):
+        msg.veth.peer_name = str(veth.get("peerName") or "")
+    wireguard = spec.get("wireguard")
+    if isinstance(wireguard, dict):
+        wg = msg.wireguard
+        wg.private_key, wg.public_key = str(wireguard.get("privateKey") or ""), str(wireguard.get("publicKey") or "")
+        wg.listen_port, wg.firewall_mark = _int(wireguard.get("listenPort")), _int(wireguard.get("firewallMark"))
+        for peer in wireguard.get("peers") or []:
+            entry = wg.peers.add(public_key=str(peer.get("publicKey") or ""), endpoint=str(peer.get("endpoint") or ""),
+                                 preshared_key=str(peer.get("presharedKey") or ""))
+            entry.allowed_ips.extend(_prefix_proto(ip) for ip in peer.get("allowedIPs") or [])
+
+
 def link_spec_proto(spec: dict[str, Any]) -> bytes:
     """A LinkStatus YAML spec -> the LinkStatusSpec protobuf Talos sends beside it."""
     msg = network_pb2.LinkStatusSpec(
@@ -229,6 +292,7 @@ def link_spec_proto(spec: dict[str, Any]) -> bytes:
     if isinstance(vlan, dict):
         msg.vlan.vid = _int(vlan.get("vlanID"))
         msg.vlan.protocol = _VLAN_NUMBERS.get(str(vlan.get("vlanProtocol")), 0)  # type: ignore[assignment]
+    _link_kind_specs(msg, spec)
     return msg.SerializeToString()
 
 
@@ -248,27 +312,40 @@ def _prefix_proto(text: Any) -> common_pb2.NetIPPrefix:
     return common_pb2.NetIPPrefix(ip=_ip_bytes(address), prefix_length=int(length))
 
 
-_FAMILIES = {"inet4": 2, "inet6": 10}
-_TABLES = {"unspec": 0, "default": 253, "main": 254, "local": 255}
+def _table(value: Any) -> int:
+    text = str(value if value is not None else "unspec")
+    return int(text) if text.isdigit() else _number(protobuf.ROUTING_TABLES, text)
 
 
 def address_spec_proto(spec: dict[str, Any]) -> bytes:
-    return network_pb2.AddressStatusSpec(
+    msg = network_pb2.AddressStatusSpec(
         address=_prefix_proto(spec.get("address")), link_index=_int(spec.get("linkIndex")),
-        link_name=str(spec.get("linkName") or ""), family=_FAMILIES.get(str(spec.get("family")), 0),  # type: ignore[arg-type]
-    ).SerializeToString()
+        link_name=str(spec.get("linkName") or ""), family=_number(protobuf.FAMILIES, spec.get("family")),  # type: ignore[arg-type]
+        scope=_number(protobuf.SCOPES, spec.get("scope")), flags=_bits(protobuf.ADDRESS_FLAGS, spec.get("flags")),  # type: ignore[arg-type]
+        priority=_int(spec.get("priority")),
+    )
+    for key in ("local", "broadcast", "anycast", "multicast"):
+        if spec.get(key):
+            getattr(msg, key).ip = _ip_bytes(spec[key])
+    return msg.SerializeToString()
 
 
 def route_spec_proto(spec: dict[str, Any]) -> bytes:
-    table = str(spec.get("table") or "unspec")
-    return network_pb2.RouteStatusSpec(
-        family=_FAMILIES.get(str(spec.get("family")), 0),  # type: ignore[arg-type]
+    msg = network_pb2.RouteStatusSpec(
+        family=_number(protobuf.FAMILIES, spec.get("family")),  # type: ignore[arg-type]
         destination=_prefix_proto(spec.get("dst")), source=common_pb2.NetIP(ip=_ip_bytes(spec.get("src"))),
         gateway=common_pb2.NetIP(ip=_ip_bytes(spec.get("gateway"))), out_link_index=_int(spec.get("outLinkIndex")),
-        out_link_name=str(spec.get("outLinkName") or ""),
-        table=int(table) if table.isdigit() else _TABLES.get(table, 0),  # type: ignore[arg-type]
-        priority=_int(spec.get("priority")),
-    ).SerializeToString()
+        out_link_name=str(spec.get("outLinkName") or ""), table=_table(spec.get("table")),  # type: ignore[arg-type]
+        priority=_int(spec.get("priority")), scope=_number(protobuf.SCOPES, spec.get("scope")),  # type: ignore[arg-type]
+        type=_number(protobuf.ROUTE_TYPES, spec.get("type")),  # type: ignore[arg-type]
+        flags=_bits(protobuf.ROUTE_FLAGS, spec.get("flags"), 8),
+        protocol=_number(protobuf.ROUTE_PROTOCOLS, spec.get("protocol")),  # type: ignore[arg-type]
+        mtu=_int(spec.get("mtu")),
+    )
+    for hop in spec.get("nextHops") or []:
+        msg.next_hops.add(gateway=common_pb2.NetIP(ip=_ip_bytes(hop.get("gateway"))),
+                          out_link_name=str(hop.get("outLinkName") or ""), weight=_int(hop.get("weight")))
+    return msg.SerializeToString()
 
 
 _ENCODERS = {protobuf.LINK_TYPE: link_spec_proto, protobuf.ADDRESS_TYPE: address_spec_proto,
@@ -325,9 +402,14 @@ def resources_from_yaml(text: str | None, *, with_proto: bool) -> list[bytes]:
     return out
 
 
+# What the server says when a capture has no version.txt: talosctl parses every node's tag as a version.
+DEFAULT_VERSION = "v1.11.0"
+
+
 @dataclass
 class NodeData:
-    """One node as the server holds it: pre-encoded replies, so that serving costs next to nothing."""
+    """One node as the server holds it: pre-encoded replies, so that serving costs next to nothing. Each
+    reply element carries the node's name as `common.Metadata.hostname`, as apid's proxy fills it."""
 
     name: str
     links: list[bytes]
@@ -338,25 +420,87 @@ class NodeData:
 
     @classmethod
     def from_raw(cls, raw: RawNode, *, with_proto: bool = True, name: str | None = None) -> NodeData:
+        name = name or raw.node
+        meta = common_pb2.Metadata(hostname=name)
         files = {"/proc/net/dev": raw.netdev.encode()} if raw.netdev is not None else {}
         for bond, text in raw.bonding.items():
             files[f"/proc/net/bonding/{bond}"] = text.encode()
         version = machine_pb2.VersionResponse(messages=[machine_pb2.Version(
-            version=machine_pb2.VersionInfo(tag=raw.version, arch="amd64", os="linux"),
+            metadata=meta,
+            version=machine_pb2.VersionInfo(tag=raw.version or DEFAULT_VERSION, arch="amd64", os="linux"),
             platform=machine_pb2.PlatformInfo(name="metal", mode="metal"),
+            features=machine_pb2.FeaturesInfo(rbac=True),
         )]).SerializeToString()
         return cls(
-            name=name or raw.node,
+            name=name,
             links=resources_from_yaml(raw.links, with_proto=with_proto),
             addresses=resources_from_yaml(raw.addresses, with_proto=with_proto),
             routes=resources_from_yaml(raw.routes, with_proto=with_proto),
-            files={path: common_pb2.Data(bytes=data).SerializeToString() for path, data in files.items()},
+            files={path: common_pb2.Data(metadata=meta, bytes=data).SerializeToString() for path, data in files.items()},
             version=version,
         )
+
+    def resources(self, rtype: str) -> list[bytes] | None:
+        """Encoded ListResponses of one type (also valid GetResponses and Watch events: the same field 1)."""
+        if rtype == RD_TYPE:
+            return RESOURCE_DEFINITIONS
+        return {protobuf.LINK_TYPE: self.links, protobuf.ADDRESS_TYPE: self.addresses, protobuf.ROUTE_TYPE: self.routes}.get(rtype)
 
     @classmethod
     def from_dir(cls, folder: Path, *, with_proto: bool = True, name: str | None = None) -> NodeData:
         return cls.from_raw(read_node_dir(folder), with_proto=with_proto, name=name)
+
+
+RD_TYPE = "ResourceDefinitions.meta.cosi.dev"
+
+
+def _rd_aliases(rtype: str, aliases: tuple[str, ...]) -> tuple[str, str, list[str], list[str]]:
+    """COSI's automatic aliases (runtime `ResourceDefinitionSpec.Fill`): display type, namespace-free
+    forms of the type and the capitals' initials, which talosctl matches `get NAME` against."""
+    name, suffix = rtype.split(".", 1)
+    display = name[:-2] if name.endswith("ses") else name[:-1]  # LinkStatuses -> LinkStatus
+    short = [*aliases, display.lower()]
+    every = [name.lower()]
+    parts = suffix.split(".")
+    every += [".".join([name.lower(), *parts[:i]]) for i in range(1, len(parts))]
+    capitals = "".join(ch for ch in name if ch.isupper())
+    if len(capitals) > 1:
+        short.append(capitals.lower())
+        if not capitals.endswith("S"):
+            short.append(capitals.lower() + "s")
+    return rtype, display, short, every + short
+
+
+def _resource_definition(rtype: str, namespace: str, aliases: tuple[str, ...],
+                         columns: tuple[tuple[str, str], ...]) -> bytes:
+    full, display, short, every = _rd_aliases(rtype, aliases)
+    spec = meta_pb2.ResourceDefinitionSpec(
+        resource_type=full, display_type=display, default_namespace=namespace, aliases=short, all_aliases=every,
+        print_columns=[meta_pb2.ResourceDefinitionSpec.PrintColumn(name=n, json_path=j) for n, j in columns])
+    lines = [f"type: {full}", f"displayType: {display}", f"defaultNamespace: {namespace}", "aliases:"]
+    lines += [f"    - {a}" for a in short] + ["allAliases:"] + [f"    - {a}" for a in every] + ["printColumns:"]
+    lines += [f"    - name: {n}\n      jsonPath: '{j}'" for n, j in columns]
+    resource = resource_pb2.Resource(
+        metadata=resource_pb2.Metadata(namespace="meta", type=RD_TYPE, id=full.lower(), version="1",
+                                       owner="", phase="running"),
+        spec=resource_pb2.Spec(proto_spec=spec.SerializeToString(), yaml_spec="\n".join(lines) + "\n"))
+    return resource_pb2.ListResponse(resource=resource).SerializeToString()
+
+
+# The types the server serves, described the way Talos registers them (print columns as in
+# pkg/machinery/resources/network), and the definitions' own definition.
+RESOURCE_DEFINITIONS = [
+    _resource_definition(protobuf.ADDRESS_TYPE, "network", ("address", "addresses"),
+                         (("Address", "{.address}"), ("Link", "{.linkName}"))),
+    _resource_definition(protobuf.LINK_TYPE, "network", ("link", "links"),
+                         (("Alias", "{.alias}"), ("Type", "{.type}"), ("Kind", "{.kind}"),
+                          ("Hw Addr", "{.hardwareAddr}"), ("Oper State", "{.operationalState}"),
+                          ("Link State", "{.linkState}"))),
+    _resource_definition(RD_TYPE, "meta", ("api-resources",), (("Aliases", "{.aliases[:]}"),)),
+    _resource_definition(protobuf.ROUTE_TYPE, "network", ("route", "routes"),
+                         (("Destination", "{.dst}"), ("Gateway", "{.gateway}"), ("Link", "{.outLinkName}"),
+                          ("Metric", "{.priority}"))),
+]
 
 
 def load_fleet(root: Path, *, with_proto: bool = True) -> dict[str, NodeData]:
@@ -396,7 +540,20 @@ class Behaviour:
     seen: set[tuple[str | None, str]] = field(default_factory=set)
 
 
+_COSI_ONE_TO_MANY = "one-2-many proxying is not supported for COSI methods"
+
+
+def _unknown_node(name: str) -> str:
+    return f'connection error: desc = "transport: Error while dialing: dial tcp: lookup {name}: no such host"'
+
+
 class _Handlers(StateBase, MachineServiceBase):
+    """apid's routing in front of machined's answers. `node` (one value) proxies to that node; `nodes`
+    proxies one request to each node listed and merges the replies (each element names its node in
+    `metadata.hostname`, a node that fails becomes an element with `metadata.error`), which apid allows
+    for MachineService only: COSI calls with several `nodes` are refused. No header: the endpoint's own
+    node answers."""
+
     def __init__(self, nodes: dict[str, NodeData], behaviour: Behaviour, lifetime: float) -> None:
         self.nodes = nodes
         self.behaviour = behaviour
@@ -406,7 +563,21 @@ class _Handlers(StateBase, MachineServiceBase):
     def __mapping__(self) -> dict[str, Any]:
         return {**StateBase.__mapping__(self), **MachineServiceBase.__mapping__(self)}
 
-    async def _node(self, stream: Stream[Any, Any], *, admin: bool = False) -> NodeData:
+    def _targets(self, stream: Stream[Any, Any], *, cosi: bool) -> tuple[list[str | None], bool]:
+        """The nodes a call is for, and whether apid would merge their replies (`nodes`)."""
+        node = stream.metadata.getall("node", []) if stream.metadata else []
+        nodes = stream.metadata.getall("nodes", []) if stream.metadata else []
+        if len(node) > 1:
+            raise GRPCError(Status.INVALID_ARGUMENT, "node metadata must be single-valued")
+        if nodes:
+            # grpc-go joins repeated keys; talosctl also sends one comma-free value per node
+            names: list[str | None] = [str(n) for n in nodes]
+            if cosi and len(names) > 1:
+                raise GRPCError(Status.INVALID_ARGUMENT, _COSI_ONE_TO_MANY)
+            return names, True
+        return [str(node[0]) if node else None], False
+
+    async def _node(self, stream: Stream[Any, Any], name: str | None, *, admin: bool = False) -> NodeData:
         b = self.behaviour
         b.calls += 1
         b.in_flight += 1
@@ -416,10 +587,6 @@ class _Handlers(StateBase, MachineServiceBase):
                 await asyncio.sleep(b.latency)
         finally:
             b.in_flight -= 1
-        values = stream.metadata.getall("node") if stream.metadata else []
-        if len(values) > 1:
-            raise GRPCError(Status.INVALID_ARGUMENT, "node metadata must be single-valued")
-        name = str(values[0]) if values else None
         mode = b.failures.get(name or "")
         if mode == "stall":
             await asyncio.sleep(self.lifetime)
@@ -438,11 +605,12 @@ class _Handlers(StateBase, MachineServiceBase):
             return self.default
         node = self.nodes.get(name)
         if node is None:
-            raise GRPCError(
-                Status.UNAVAILABLE,
-                f'connection error: desc = "transport: Error while dialing: dial tcp: lookup {name}: no such host"',
-            )
+            raise GRPCError(Status.UNAVAILABLE, _unknown_node(name))
         return node
+
+    async def _cosi_node(self, stream: Stream[Any, Any]) -> NodeData:
+        names, _ = self._targets(stream, cosi=True)
+        return await self._node(stream, names[0])
 
     def _role(self, stream: Stream[Any, Any]) -> str:
         if self.behaviour.maintenance:
@@ -454,42 +622,143 @@ class _Handlers(StateBase, MachineServiceBase):
                     return str(value)
         return ""
 
+    @staticmethod
+    def _of_type(node: NodeData, namespace: str, rtype: str) -> list[bytes]:
+        messages = node.resources(rtype)
+        expected = "meta" if rtype == RD_TYPE else "network"
+        if messages is None or namespace != expected:
+            raise GRPCError(Status.NOT_FOUND, f"resource type {rtype!r} not found")  # NB: no such type in namespace
+        return messages
+
     async def List(self, stream: Stream[Any, Any]) -> None:
         request = await stream.recv_message()
-        node = await self._node(stream)
-        by_type = {protobuf.LINK_TYPE: node.links, protobuf.ADDRESS_TYPE: node.addresses, protobuf.ROUTE_TYPE: node.routes}
-        if request is None or request.namespace != "network" or request.type not in by_type:
-            raise GRPCError(Status.NOT_FOUND, f"resource type {getattr(request, 'type', '')!r} not found")
-        for message in by_type[request.type]:
+        assert request is not None
+        node = await self._cosi_node(stream)
+        for message in self._of_type(node, request.namespace, request.type):
             await stream.send_message(message)
 
+    @staticmethod
+    def _find(messages: list[bytes], namespace: str, rtype: str, rid: str) -> bytes:
+        for message in messages:
+            if resource_pb2.ListResponse.FromString(message).resource.metadata.id == rid:
+                return message
+        raise GRPCError(Status.NOT_FOUND, f"resource {rtype}({namespace}/{rid}@undefined) doesn't exist")
+
     async def Get(self, stream: Stream[Any, Any]) -> None:
-        await stream.recv_message()
-        await self._node(stream)
-        raise GRPCError(Status.UNIMPLEMENTED, "Get is not served by the test server")
+        request = await stream.recv_message()
+        assert request is not None
+        node = await self._cosi_node(stream)
+        messages = self._of_type(node, request.namespace, request.type)
+        # GetResponse and ListResponse both carry the resource as field 1: the bytes serve as either
+        await stream.send_message(self._find(messages, request.namespace, request.type, request.id))
+
+    async def Watch(self, stream: Stream[Any, Any]) -> None:
+        """A snapshot: the captures never change, so after the set-up reply a kind watch sends every
+        resource as CREATED (then BOOTSTRAPPED when asked for the contents), a one-resource watch sends that
+        resource, and the stream then stays open until the client goes."""
+        request = await stream.recv_message()
+        assert request is not None
+        node = await self._cosi_node(stream)
+        messages = self._of_type(node, request.namespace, request.type)
+        await stream.send_message(resource_pb2.WatchResponse())
+        if request.HasField("id"):
+            found = self._find(messages, request.namespace, request.type, request.id)
+            events = [resource_pb2.Event.FromString(found)]
+        elif request.options.bootstrap_contents:
+            events = [resource_pb2.Event.FromString(m) for m in messages]
+            events.append(resource_pb2.Event(event_type=resource_pb2.BOOTSTRAPPED))
+        else:
+            events = []
+        for event in events:  # an Event carries its resource as field 1 too: event_type 0 is CREATED
+            await stream.send_message(resource_pb2.WatchResponse(event=[event]))
+        await asyncio.sleep(self.lifetime)
+
+    async def _each(self, stream: Stream[Any, Any], *, admin: bool = False) -> list[tuple[str | None, NodeData | str]]:
+        """MachineService: the node(s) a call is for, or (with `nodes`) why a node failed, worded as apid does."""
+        names, merged = self._targets(stream, cosi=False)
+        if not merged:
+            return [(names[0], await self._node(stream, names[0], admin=admin))]
+        out: list[tuple[str | None, NodeData | str]] = []
+        for name in names:
+            try:
+                out.append((name, await self._node(stream, name, admin=admin)))
+            except GRPCError as exc:
+                if exc.status is Status.PERMISSION_DENIED:
+                    raise  # authorization happens before apid proxies
+                out.append((name, f"rpc error: code = {_GO_CODES.get(exc.status, exc.status.name)} desc = {exc.message}"))
+        return out
 
     async def Read(self, stream: Stream[Any, Any]) -> None:
         request = await stream.recv_message()
-        node = await self._node(stream, admin=True)
-        data = node.files.get(request.path if request else "")
-        if data is None:
-            raise GRPCError(Status.NOT_FOUND, f"open {request.path if request else ''}: no such file or directory")
-        await stream.send_message(data)
+        assert request is not None
+        for name, node in await self._each(stream, admin=True):
+            if isinstance(node, str):
+                await stream.send_message(common_pb2.Data(metadata=common_pb2.Metadata(hostname=name, error=node)))
+                continue
+            data = node.files.get(request.path)
+            if data is None:
+                raise GRPCError(Status.NOT_FOUND, f"open {request.path}: no such file or directory")
+            await stream.send_message(data)
 
     async def Version(self, stream: Stream[Any, Any]) -> None:
         await stream.recv_message()
-        node = await self._node(stream)
-        await stream.send_message(node.version)
+        replies = []
+        for name, node in await self._each(stream):
+            if isinstance(node, str):
+                replies.append(machine_pb2.VersionResponse(messages=[machine_pb2.Version(
+                    metadata=common_pb2.Metadata(hostname=name, error=node))]).SerializeToString())
+            else:
+                replies.append(node.version)
+        # repeated fields merge when encoded messages are concatenated: one VersionResponse for all nodes
+        await stream.send_message(b"".join(replies))
 
     async def NetworkDeviceStats(self, stream: Stream[Any, Any]) -> None:
         await stream.recv_message()
-        await self._node(stream)
+        await self._each(stream)
         raise GRPCError(Status.UNIMPLEMENTED, "NetworkDeviceStats is not served by the test server")
 
     async def ApplyConfiguration(self, stream: Stream[Any, Any]) -> None:
         await stream.recv_message()
-        await self._node(stream, admin=not self.behaviour.maintenance)
+        await self._each(stream, admin=not self.behaviour.maintenance)
         raise GRPCError(Status.UNIMPLEMENTED, "ApplyConfiguration is not served by the test server")
+
+
+# grpc-go's names for status codes, as apid words a proxied node's failure
+_GO_CODES = {Status.UNAVAILABLE: "Unavailable", Status.INTERNAL: "Internal", Status.NOT_FOUND: "NotFound",
+             Status.DEADLINE_EXCEEDED: "DeadlineExceeded", Status.UNIMPLEMENTED: "Unimplemented"}
+
+
+class _CoalescingTransport:
+    """Gathers the writes of one event-loop turn into one TLS record and one send().
+
+    grpclib writes each reply's HEADERS, DATA and trailers separately; Go's HTTP/2 server (apid) buffers
+    them and flushes when idle, so a client reads few large TLS records. Everything but write() and close()
+    passes straight through."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._chunks:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._chunks.append(data)
+
+    def _flush(self) -> None:
+        if self._chunks:
+            data = b"".join(self._chunks)
+            self._chunks.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _Protocol(H2Protocol):
@@ -498,7 +767,7 @@ class _Protocol(H2Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if isinstance(transport, asyncio.Transport):
-            transport = api._CoalescingTransport(transport)  # type: ignore[assignment]
+            transport = _CoalescingTransport(transport)  # type: ignore[assignment]
         super().connection_made(transport)
 
 

@@ -18,25 +18,6 @@ def _fields(message: type) -> dict[str, int]:
     return {f.name: f.number for f in message.DESCRIPTOR.fields}  # type: ignore[attr-defined]
 
 
-def test_link_status_spec_field_numbers() -> None:
-    # api-facts.md section 1.2 (Talos api/resource/definitions/network/network.proto)
-    assert _fields(network_pb2.LinkStatusSpec) == {
-        "index": 1, "type": 2, "link_index": 3, "flags": 4, "hardware_addr": 5, "broadcast_addr": 6, "mtu": 7,
-        "queue_disc": 8, "master_index": 9, "operational_state": 10, "kind": 11, "slave_kind": 12,
-        "bus_path": 13, "pciid": 14, "driver": 15, "driver_version": 16, "firmware_version": 17,
-        "product_id": 18, "vendor_id": 19, "product": 20, "vendor": 21, "link_state": 22,
-        "speed_megabits": 23, "port": 24, "duplex": 25, "vlan": 26, "permanent_addr": 30, "alias": 31,
-        "alt_names": 32,
-    }
-    assert network_pb2.LinkStatusSpec.DESCRIPTOR.full_name == "talos.resource.definitions.network.LinkStatusSpec"
-    assert _fields(network_pb2.VLANSpec) == {"vid": 1, "protocol": 2}
-    assert _fields(network_pb2.AddressStatusSpec) == {"address": 1, "link_index": 6, "link_name": 7, "family": 8}
-    assert _fields(network_pb2.RouteStatusSpec) == {
-        "family": 1, "destination": 2, "source": 3, "gateway": 4, "out_link_index": 5, "out_link_name": 6,
-        "table": 7, "priority": 8,
-    }
-
-
 def test_cosi_and_machine_messages() -> None:
     # api-facts.md sections 4.3-4.7
     assert _fields(resource_pb2.Metadata) == {

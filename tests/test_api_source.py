@@ -198,3 +198,34 @@ def test_bounded_concurrency(tmp_path: Path, pki: Pki, pki_dir: Path, monkeypatc
         assert srv.behaviour.max_in_flight <= 3
         assert srv.behaviour.calls == 12 * 5
     assert _errors(results) == {}
+
+
+def test_grpclib_internals_the_api_source_relies_on() -> None:
+    """sources/api.py builds its own connection protocol (to keep why a connection closed, which grpclib
+    only words "Connection lost") and connects eagerly (so a TLS refusal is told apart from a slow node).
+    Both use grpclib internals; pyproject pins grpclib to the release this test was run against, and this
+    test says which hook moved when the pin is raised."""
+    import asyncio
+    import inspect
+
+    import grpclib
+    from grpclib.client import Channel
+    from grpclib.protocol import AbstractHandler, H2Protocol
+
+    assert grpclib.__version__.startswith("0.4.")
+    assert inspect.iscoroutinefunction(Channel.__connect__)
+    assert "_protocol_factory" in vars(Channel)
+    assert list(inspect.signature(H2Protocol.__init__).parameters) == ["self", "handler", "config", "h2_config"]
+    assert "connection_lost" in vars(H2Protocol)
+
+    async def build() -> None:
+        channel = api._Channel("127.0.0.1", 1, ssl=None)
+        try:
+            protocol = channel._protocol_factory()
+            assert isinstance(protocol, H2Protocol) and isinstance(protocol.handler, AbstractHandler)
+            assert protocol.handler is channel.last_handler
+            assert protocol.handler.connection_lost is False  # read by _Endpoint.lost()
+        finally:
+            channel.close()
+
+    asyncio.run(build())

@@ -9,6 +9,7 @@ from typing import Any
 
 from talosbond.errors import ParseError
 from talosbond.model import SPEED_UNKNOWN, Link
+from talosbond.parsing import bondmaster
 from talosbond.parsing.yamlish import Document, load_stream
 
 LINK_TYPE = "LinkStatuses.net.talos.dev"
@@ -74,6 +75,27 @@ def _bool(value: Any, key: str, ctx: _Ctx) -> bool:
     raise ctx.fail(f"spec.{key}: expected true or false, got {value!r}")
 
 
+_KIND_SPECS = {"bridgeMaster": "bridge_master", "vrfMaster": "vrf_master", "wireguard": "wireguard", "veth": "veth"}
+
+
+def _kind_spec(key: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A bridge, VRF, WireGuard or veth block with every field Talos defines (zeros filled in, as the
+    protobuf spec has them), so both paths give the same dict."""
+    if key == "bridgeMaster":
+        stp, vlan = value.get("stp") or {}, value.get("vlan") or {}
+        return {"stp": {"enabled": stp.get("enabled") is True},
+                "vlan": {"filteringEnabled": vlan.get("filteringEnabled") is True}}
+    if key == "vrfMaster":
+        return {"table": str(value.get("table", "unspec"))}
+    if key == "veth":
+        return {"peerName": str(value.get("peerName") or "")}
+    peers = [{"publicKey": str(p.get("publicKey") or ""), "endpoint": str(p.get("endpoint") or ""),
+              "allowedIPs": [str(a) for a in p.get("allowedIPs") or []]}
+             for p in value.get("peers") or [] if isinstance(p, dict)]
+    return {"publicKey": str(value.get("publicKey") or ""), "listenPort": int(value.get("listenPort") or 0),
+            "firewallMark": int(value.get("firewallMark") or 0), "peers": peers}
+
+
 def link_from_resource(doc: Any, ctx: _Ctx) -> tuple[str, Link]:
     """One LinkStatus resource (as YAML/JSON data) -> (node, Link)."""
     if not isinstance(doc, dict):
@@ -118,7 +140,9 @@ def link_from_resource(doc: Any, ctx: _Ctx) -> tuple[str, Link]:
                 kwargs["vlan_id"] = _int(value["vlanID"], "vlan.vlanID", ctx)
             kwargs["vlan_protocol"] = _text(value.get("vlanProtocol"), "vlan.vlanProtocol", ctx)
         elif key == "bondMaster" and isinstance(value, dict):
-            kwargs["bond_master"] = value
+            kwargs["bond_master"] = bondmaster.from_yaml(value)
+        elif key in _KIND_SPECS and isinstance(value, dict):
+            kwargs[_KIND_SPECS[key]] = _kind_spec(key, value)
     for mac_attr in ("hardware_addr", "permanent_addr"):
         kwargs[mac_attr] = kwargs.get(mac_attr, "").lower()
     return node, Link(**kwargs)

@@ -21,8 +21,8 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from talosbond.errors import ParseError
 from talosbond.model import SPEED_UNKNOWN, Address, Link, Route
+from talosbond.parsing import bondmaster
 from talosbond.parsing.links import parse_links
 from talosbond.parsing.resources import parse_addresses, parse_routes
 from talosbond.proto import common_pb2, network_pb2, resource_pb2
@@ -52,6 +52,18 @@ OPER_STATES = {0: "unknown", 1: "notPresent", 2: "down", 3: "lowerLayerDown", 4:
 PORTS = {0: "TwistedPair", 1: "AUI", 2: "MII", 3: "", 4: "BNC", 5: "DirectAttach", 239: "None", 255: "Other"}
 DUPLEXES = {0: "Half", 1: "Full", 255: "Unknown"}
 VLAN_PROTOCOLS = {0x8100: "802.1q", 0x88A8: "802.1ad"}
+FAMILIES = {0: "", 2: "inet4", 10: "inet6"}
+ROUTING_TABLES = {0: "unspec", 253: "default", 254: "main", 255: "local"}  # 1-252 print as their number
+SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
+ROUTE_TYPES = dict(enumerate(("unspec", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
+                              "unreachable", "prohibit", "throw", "nat", "xresolve")))
+ROUTE_PROTOCOLS = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 9: "ra", 10: "mrt", 11: "zebra",
+                   12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk", 16: "dhcp", 17: "mrtd", 18: "keepalived",
+                   42: "babel", 99: "openr", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip", 192: "eigrp"}
+# Bit sets Talos prints comma-joined in bit order (nethelpers.AddressFlags / RouteFlags).
+ADDRESS_FLAGS = ("temporary", "nodad", "optimistic", "dadfailed", "homeaddress", "deprecated", "tentative",
+                 "permanent", "mngmtmpaddr", "noprefixroute", "mcautojoin", "stableprivacy")  # from bit 0
+ROUTE_FLAGS = ("notify", "cloned", "equalize", "prefix", "lookup_table", "fib_match", "offload", "trap")  # from bit 8
 LINK_FLAGS = ("UP", "BROADCAST", "DEBUG", "LOOPBACK", "POINTTOPOINT", "NOTRAILERS", "RUNNING", "NOARP", "PROMISC",
               "ALLMULTI", "MASTER", "SLAVE", "MULTICAST", "PORTSEL", "AUTOMEDIA", "DYNAMIC", "LOWER_UP", "DORMANT",
               "ECHO")
@@ -104,7 +116,43 @@ def link_from_proto(name: str, proto_spec: bytes) -> Link:
         alt_names=tuple(spec.alt_names),
         vlan_id=vlan_id,
         vlan_protocol=VLAN_PROTOCOLS.get(spec.vlan.protocol, "") if vlan_id is not None else "",
+        bond_master=_bond_master(spec.bond_master) if spec.HasField("bond_master") else None,
+        **_kind_specs(spec),
     )
+
+
+def _bond_master(bond: network_pb2.BondMasterSpec) -> dict[str, Any]:
+    values = {field.name: value for field, value in bond.ListFields()}
+    defaults = {field.name: field.default_value for field in bond.DESCRIPTOR.fields if not field.is_repeated}
+    targets = {"arpip_targets": [_ip(a.ip) for a in bond.arpip_targets],
+               "nsip6_targets": [_ip(a.ip) for a in bond.nsip6_targets]}
+    return bondmaster.from_fields({**defaults, **values}, targets)
+
+
+def _kind_specs(spec: network_pb2.LinkStatusSpec) -> dict[str, Any]:
+    """Bridge, VRF, WireGuard and veth settings, shaped as parsing/links.py shapes the YAML ones."""
+    out: dict[str, Any] = {}
+    if spec.HasField("bridge_master"):
+        bridge = spec.bridge_master
+        out["bridge_master"] = {"stp": {"enabled": bridge.stp.enabled},
+                                "vlan": {"filteringEnabled": bridge.vlan.filtering_enabled}}
+    if spec.HasField("vrf_master"):
+        table = spec.vrf_master.table
+        out["vrf_master"] = {"table": ROUTING_TABLES.get(table, str(table))}
+    if spec.HasField("veth"):
+        out["veth"] = {"peerName": spec.veth.peer_name}
+    if spec.HasField("wireguard"):
+        wg = spec.wireguard
+        out["wireguard"] = {
+            "publicKey": wg.public_key, "listenPort": wg.listen_port, "firewallMark": wg.firewall_mark,
+            "peers": [{"publicKey": p.public_key, "endpoint": p.endpoint,
+                       "allowedIPs": [_prefix(a) for a in p.allowed_ips]} for p in wg.peers]}
+    return out
+
+
+@lru_cache(maxsize=256)
+def _bit_names(names: tuple[str, ...], bits: int, first_bit: int) -> str:
+    return ",".join(name for i, name in enumerate(names) if bits & (1 << (i + first_bit)))
 
 
 @lru_cache(maxsize=4096)
@@ -138,7 +186,12 @@ def decode_addresses(resources: Sequence[resource_pb2.Resource]) -> tuple[Addres
             return None
         if not address or not spec.link_name:
             return None  # the YAML path reports it, naming the line
-        out.append(Address(link=spec.link_name, address=address))
+        out.append(Address(
+            link=spec.link_name, address=address, link_index=spec.link_index, family=FAMILIES.get(spec.family, ""),
+            scope=SCOPES.get(spec.scope, str(spec.scope)), flags=_bit_names(ADDRESS_FLAGS, spec.flags, 0),
+            priority=spec.priority, local=_ip(spec.local.ip), broadcast=_ip(spec.broadcast.ip),
+            anycast=_ip(spec.anycast.ip), multicast=_ip(spec.multicast.ip),
+        ))
     return tuple(out)
 
 
@@ -152,8 +205,14 @@ def decode_routes(resources: Sequence[resource_pb2.Resource]) -> tuple[Route, ..
             spec = network_pb2.RouteStatusSpec.FromString(resource.spec.proto_spec)
             if spec.table != MAIN_TABLE:
                 continue
-            out.append(Route(link=spec.out_link_name, destination=_prefix(spec.destination),
-                             gateway=_ip(spec.gateway.ip)))
+            out.append(Route(
+                link=spec.out_link_name, destination=_prefix(spec.destination), gateway=_ip(spec.gateway.ip),
+                family=FAMILIES.get(spec.family, ""), source=_ip(spec.source.ip), out_link_index=spec.out_link_index,
+                table="main", priority=spec.priority, scope=SCOPES.get(spec.scope, str(spec.scope)),
+                type=ROUTE_TYPES.get(spec.type, str(spec.type)), flags=_bit_names(ROUTE_FLAGS, spec.flags, 8),
+                protocol=ROUTE_PROTOCOLS.get(spec.protocol, str(spec.protocol)), mtu=spec.mtu,
+                next_hops=tuple((_ip(h.gateway.ip), h.out_link_name, h.weight) for h in spec.next_hops),
+            ))
         except (DecodeError, ValueError):
             return None
     return tuple(out)
@@ -206,26 +265,9 @@ def yaml_stream(node: str, resources: Sequence[resource_pb2.Resource]) -> str:
     return "---\n".join([resource_yaml(node, r) for r in resources])
 
 
-def _bond_settings(name: str, yaml_spec: str, origin: str) -> dict[str, Any] | None:
-    """A bond's `bondMaster` settings from its YAML spec (None when it has none), read by the links parser
-    itself so the values have the types the text path gives them; only that block is parsed. Raises
-    `ParseError`."""
-    lines = yaml_spec.splitlines()
-    try:
-        start = lines.index("bondMaster:")
-    except ValueError:
-        return None
-    end = start + 1
-    while end < len(lines) and (lines[end].startswith(" ") or not lines[end]):
-        end += 1
-    block = "\n".join("    " + line for line in lines[start:end])
-    parsed = parse_links(f"metadata:\n    id: {_scalar(name)}\nspec:\n{block}\n", origin, fragment=True)
-    return next(iter(parsed.values()))[0].bond_master
-
-
 def decode_links(node: str, resources: Sequence[resource_pb2.Resource], origin: str) -> tuple[Link, ...] | None:
     """Links from the protobuf specs; None when any spec is missing or undecodable (the caller then parses
-    the YAML specs). A bond's settings are not in talosbond's protos: its YAML spec is parsed instead."""
+    the YAML specs)."""
     links = []
     for resource in resources:
         name = resource.metadata.id
@@ -238,11 +280,6 @@ def decode_links(node: str, resources: Sequence[resource_pb2.Resource], origin: 
                 link = replace(link, port="Fibre")
         except DecodeError:
             return None
-        if link.kind == "bond":
-            try:
-                link = replace(link, bond_master=_bond_settings(name, spec.yaml_spec, origin))
-            except ParseError:
-                return None
         links.append(link)
     return tuple(links)
 

@@ -9,6 +9,20 @@ from talosbond.model import Address, Route
 from talosbond.parsing.yamlish import load_stream
 
 
+def _word(value: Any) -> str:
+    """A text field; absent and empty are the same (Talos leaves out or prints `""`)."""
+    return "" if value is None else str(value)
+
+
+def _count(value: Any) -> int:
+    """A number field (the fast YAML reader gives text); absent means 0, as Talos leaves zeros out."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else 0
+
+
 def _resources(text: str, source: str, rtype: str) -> list[tuple[int, dict[str, Any]]]:
     out = []
     for doc in load_stream(text, source):
@@ -29,7 +43,12 @@ def parse_addresses(text: str, source: str = "addresses.yaml") -> list[Address]:
         link, address = spec.get("linkName"), spec.get("address")
         if not isinstance(link, str) or not isinstance(address, str) or "/" not in address:
             raise ParseError(source, line, "expected `address: <CIDR>` and `linkName: <link>`")
-        out.append(Address(link=link, address=address))
+        out.append(Address(
+            link=link, address=address, link_index=_count(spec.get("linkIndex")), family=_word(spec.get("family")),
+            scope=_word(spec.get("scope")), flags=_word(spec.get("flags")), priority=_count(spec.get("priority")),
+            local=_word(spec.get("local")), broadcast=_word(spec.get("broadcast")),
+            anycast=_word(spec.get("anycast")), multicast=_word(spec.get("multicast")),
+        ))
     return out
 
 
@@ -42,5 +61,13 @@ def parse_routes(text: str, source: str = "routes.yaml") -> list[Route]:
             raise ParseError(source, line, "expected `outLinkName: <link>`")
         if spec.get("table", "main") != "main":
             continue
-        out.append(Route(link=link, destination=str(spec.get("dst") or ""), gateway=str(spec.get("gateway") or "")))
+        hops = tuple((_word(h.get("gateway")), _word(h.get("outLinkName")), _count(h.get("weight")))
+                     for h in spec.get("nextHops") or [] if isinstance(h, dict))
+        out.append(Route(
+            link=link, destination=_word(spec.get("dst")), gateway=_word(spec.get("gateway")),
+            family=_word(spec.get("family")), source=_word(spec.get("src")),
+            out_link_index=_count(spec.get("outLinkIndex")), table="main", priority=_count(spec.get("priority")),
+            scope=_word(spec.get("scope")), type=_word(spec.get("type")), flags=_word(spec.get("flags")),
+            protocol=_word(spec.get("protocol")), mtu=_count(spec.get("mtu")), next_hops=hops,
+        ))
     return out

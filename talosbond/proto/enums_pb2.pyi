@@ -129,6 +129,115 @@ class NethelpersRoutingTable(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TABLE_DEFAULT: _ClassVar[NethelpersRoutingTable]
     TABLE_MAIN: _ClassVar[NethelpersRoutingTable]
     TABLE_LOCAL: _ClassVar[NethelpersRoutingTable]
+
+class NethelpersScope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCOPE_GLOBAL: _ClassVar[NethelpersScope]
+    SCOPE_SITE: _ClassVar[NethelpersScope]
+    SCOPE_LINK: _ClassVar[NethelpersScope]
+    SCOPE_HOST: _ClassVar[NethelpersScope]
+    SCOPE_NOWHERE: _ClassVar[NethelpersScope]
+
+class NethelpersRouteType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TYPE_UNSPEC: _ClassVar[NethelpersRouteType]
+    TYPE_UNICAST: _ClassVar[NethelpersRouteType]
+    TYPE_LOCAL: _ClassVar[NethelpersRouteType]
+    TYPE_BROADCAST: _ClassVar[NethelpersRouteType]
+    TYPE_ANYCAST: _ClassVar[NethelpersRouteType]
+    TYPE_MULTICAST: _ClassVar[NethelpersRouteType]
+    TYPE_BLACKHOLE: _ClassVar[NethelpersRouteType]
+    TYPE_UNREACHABLE: _ClassVar[NethelpersRouteType]
+    TYPE_PROHIBIT: _ClassVar[NethelpersRouteType]
+    TYPE_THROW: _ClassVar[NethelpersRouteType]
+    TYPE_NAT: _ClassVar[NethelpersRouteType]
+    TYPE_X_RESOLVE: _ClassVar[NethelpersRouteType]
+
+class NethelpersRouteProtocol(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROTOCOL_UNSPEC: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_REDIRECT: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_KERNEL: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_BOOT: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_STATIC: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_RA: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_MRT: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_ZEBRA: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_BIRD: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_DNROUTED: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_XORP: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_NTK: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_DHCP: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_MRTD: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_KEEPALIVED: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_BABEL: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_OPENR: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_BGP: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_ISIS: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_OSPF: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_RIP: _ClassVar[NethelpersRouteProtocol]
+    PROTOCOL_EIGRP: _ClassVar[NethelpersRouteProtocol]
+
+class NethelpersBondMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOND_MODE_ROUNDROBIN: _ClassVar[NethelpersBondMode]
+    BOND_MODE_ACTIVE_BACKUP: _ClassVar[NethelpersBondMode]
+    BOND_MODE_XOR: _ClassVar[NethelpersBondMode]
+    BOND_MODE_BROADCAST: _ClassVar[NethelpersBondMode]
+    BOND_MODE8023_AD: _ClassVar[NethelpersBondMode]
+    BOND_MODE_TLB: _ClassVar[NethelpersBondMode]
+    BOND_MODE_ALB: _ClassVar[NethelpersBondMode]
+
+class NethelpersBondXmitHashPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOND_XMIT_POLICY_LAYER2: _ClassVar[NethelpersBondXmitHashPolicy]
+    BOND_XMIT_POLICY_LAYER34: _ClassVar[NethelpersBondXmitHashPolicy]
+    BOND_XMIT_POLICY_LAYER23: _ClassVar[NethelpersBondXmitHashPolicy]
+    BOND_XMIT_POLICY_ENCAP23: _ClassVar[NethelpersBondXmitHashPolicy]
+    BOND_XMIT_POLICY_ENCAP34: _ClassVar[NethelpersBondXmitHashPolicy]
+
+class NethelpersLACPRate(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LACP_RATE_SLOW: _ClassVar[NethelpersLACPRate]
+    LACP_RATE_FAST: _ClassVar[NethelpersLACPRate]
+
+class NethelpersARPValidate(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ARP_VALIDATE_NONE: _ClassVar[NethelpersARPValidate]
+    ARP_VALIDATE_ACTIVE: _ClassVar[NethelpersARPValidate]
+    ARP_VALIDATE_BACKUP: _ClassVar[NethelpersARPValidate]
+    ARP_VALIDATE_ALL: _ClassVar[NethelpersARPValidate]
+    ARP_VALIDATE_FILTER: _ClassVar[NethelpersARPValidate]
+    ARP_VALIDATE_FILTER_ACTIVE: _ClassVar[NethelpersARPValidate]
+    ARP_VALIDATE_FILTER_BACKUP: _ClassVar[NethelpersARPValidate]
+
+class NethelpersARPAllTargets(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ARP_ALL_TARGETS_ANY: _ClassVar[NethelpersARPAllTargets]
+    ARP_ALL_TARGETS_ALL: _ClassVar[NethelpersARPAllTargets]
+
+class NethelpersPrimaryReselect(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRIMARY_RESELECT_ALWAYS: _ClassVar[NethelpersPrimaryReselect]
+    PRIMARY_RESELECT_BETTER: _ClassVar[NethelpersPrimaryReselect]
+    PRIMARY_RESELECT_FAILURE: _ClassVar[NethelpersPrimaryReselect]
+
+class NethelpersFailOverMAC(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FAIL_OVER_MAC_NONE: _ClassVar[NethelpersFailOverMAC]
+    FAIL_OVER_MAC_ACTIVE: _ClassVar[NethelpersFailOverMAC]
+    FAIL_OVER_MAC_FOLLOW: _ClassVar[NethelpersFailOverMAC]
+
+class NethelpersADSelect(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AD_SELECT_STABLE: _ClassVar[NethelpersADSelect]
+    AD_SELECT_BANDWIDTH: _ClassVar[NethelpersADSelect]
+    AD_SELECT_COUNT: _ClassVar[NethelpersADSelect]
+
+class NethelpersADLACPActive(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ADLACP_ACTIVE_OFF: _ClassVar[NethelpersADLACPActive]
+    ADLACP_ACTIVE_ON: _ClassVar[NethelpersADLACPActive]
 LINK_NETROM: NethelpersLinkType
 LINK_ETHER: NethelpersLinkType
 LINK_EETHER: NethelpersLinkType
@@ -234,3 +343,76 @@ TABLE_UNSPEC: NethelpersRoutingTable
 TABLE_DEFAULT: NethelpersRoutingTable
 TABLE_MAIN: NethelpersRoutingTable
 TABLE_LOCAL: NethelpersRoutingTable
+SCOPE_GLOBAL: NethelpersScope
+SCOPE_SITE: NethelpersScope
+SCOPE_LINK: NethelpersScope
+SCOPE_HOST: NethelpersScope
+SCOPE_NOWHERE: NethelpersScope
+TYPE_UNSPEC: NethelpersRouteType
+TYPE_UNICAST: NethelpersRouteType
+TYPE_LOCAL: NethelpersRouteType
+TYPE_BROADCAST: NethelpersRouteType
+TYPE_ANYCAST: NethelpersRouteType
+TYPE_MULTICAST: NethelpersRouteType
+TYPE_BLACKHOLE: NethelpersRouteType
+TYPE_UNREACHABLE: NethelpersRouteType
+TYPE_PROHIBIT: NethelpersRouteType
+TYPE_THROW: NethelpersRouteType
+TYPE_NAT: NethelpersRouteType
+TYPE_X_RESOLVE: NethelpersRouteType
+PROTOCOL_UNSPEC: NethelpersRouteProtocol
+PROTOCOL_REDIRECT: NethelpersRouteProtocol
+PROTOCOL_KERNEL: NethelpersRouteProtocol
+PROTOCOL_BOOT: NethelpersRouteProtocol
+PROTOCOL_STATIC: NethelpersRouteProtocol
+PROTOCOL_RA: NethelpersRouteProtocol
+PROTOCOL_MRT: NethelpersRouteProtocol
+PROTOCOL_ZEBRA: NethelpersRouteProtocol
+PROTOCOL_BIRD: NethelpersRouteProtocol
+PROTOCOL_DNROUTED: NethelpersRouteProtocol
+PROTOCOL_XORP: NethelpersRouteProtocol
+PROTOCOL_NTK: NethelpersRouteProtocol
+PROTOCOL_DHCP: NethelpersRouteProtocol
+PROTOCOL_MRTD: NethelpersRouteProtocol
+PROTOCOL_KEEPALIVED: NethelpersRouteProtocol
+PROTOCOL_BABEL: NethelpersRouteProtocol
+PROTOCOL_OPENR: NethelpersRouteProtocol
+PROTOCOL_BGP: NethelpersRouteProtocol
+PROTOCOL_ISIS: NethelpersRouteProtocol
+PROTOCOL_OSPF: NethelpersRouteProtocol
+PROTOCOL_RIP: NethelpersRouteProtocol
+PROTOCOL_EIGRP: NethelpersRouteProtocol
+BOND_MODE_ROUNDROBIN: NethelpersBondMode
+BOND_MODE_ACTIVE_BACKUP: NethelpersBondMode
+BOND_MODE_XOR: NethelpersBondMode
+BOND_MODE_BROADCAST: NethelpersBondMode
+BOND_MODE8023_AD: NethelpersBondMode
+BOND_MODE_TLB: NethelpersBondMode
+BOND_MODE_ALB: NethelpersBondMode
+BOND_XMIT_POLICY_LAYER2: NethelpersBondXmitHashPolicy
+BOND_XMIT_POLICY_LAYER34: NethelpersBondXmitHashPolicy
+BOND_XMIT_POLICY_LAYER23: NethelpersBondXmitHashPolicy
+BOND_XMIT_POLICY_ENCAP23: NethelpersBondXmitHashPolicy
+BOND_XMIT_POLICY_ENCAP34: NethelpersBondXmitHashPolicy
+LACP_RATE_SLOW: NethelpersLACPRate
+LACP_RATE_FAST: NethelpersLACPRate
+ARP_VALIDATE_NONE: NethelpersARPValidate
+ARP_VALIDATE_ACTIVE: NethelpersARPValidate
+ARP_VALIDATE_BACKUP: NethelpersARPValidate
+ARP_VALIDATE_ALL: NethelpersARPValidate
+ARP_VALIDATE_FILTER: NethelpersARPValidate
+ARP_VALIDATE_FILTER_ACTIVE: NethelpersARPValidate
+ARP_VALIDATE_FILTER_BACKUP: NethelpersARPValidate
+ARP_ALL_TARGETS_ANY: NethelpersARPAllTargets
+ARP_ALL_TARGETS_ALL: NethelpersARPAllTargets
+PRIMARY_RESELECT_ALWAYS: NethelpersPrimaryReselect
+PRIMARY_RESELECT_BETTER: NethelpersPrimaryReselect
+PRIMARY_RESELECT_FAILURE: NethelpersPrimaryReselect
+FAIL_OVER_MAC_NONE: NethelpersFailOverMAC
+FAIL_OVER_MAC_ACTIVE: NethelpersFailOverMAC
+FAIL_OVER_MAC_FOLLOW: NethelpersFailOverMAC
+AD_SELECT_STABLE: NethelpersADSelect
+AD_SELECT_BANDWIDTH: NethelpersADSelect
+AD_SELECT_COUNT: NethelpersADSelect
+ADLACP_ACTIVE_OFF: NethelpersADLACPActive
+ADLACP_ACTIVE_ON: NethelpersADLACPActive

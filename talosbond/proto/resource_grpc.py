@@ -23,6 +23,10 @@ class StateBase(abc.ABC):
     async def List(self, stream: 'grpclib.server.Stream[talosbond.proto.resource_pb2.ListRequest, talosbond.proto.resource_pb2.ListResponse]') -> None:
         pass
 
+    @abc.abstractmethod
+    async def Watch(self, stream: 'grpclib.server.Stream[talosbond.proto.resource_pb2.WatchRequest, talosbond.proto.resource_pb2.WatchResponse]') -> None:
+        pass
+
     def __mapping__(self) -> typing.Dict[str, grpclib.const.Handler]:
         return {
             '/cosi.resource.State/Get': grpclib.const.Handler(
@@ -36,6 +40,12 @@ class StateBase(abc.ABC):
                 grpclib.const.Cardinality.UNARY_STREAM,
                 talosbond.proto.resource_pb2.ListRequest,
                 talosbond.proto.resource_pb2.ListResponse,
+            ),
+            '/cosi.resource.State/Watch': grpclib.const.Handler(
+                self.Watch,
+                grpclib.const.Cardinality.UNARY_STREAM,
+                talosbond.proto.resource_pb2.WatchRequest,
+                talosbond.proto.resource_pb2.WatchResponse,
             ),
         }
 
@@ -54,4 +64,10 @@ class StateStub:
             '/cosi.resource.State/List',
             talosbond.proto.resource_pb2.ListRequest,
             talosbond.proto.resource_pb2.ListResponse,
+        )
+        self.Watch = grpclib.client.UnaryStreamMethod(
+            channel,
+            '/cosi.resource.State/Watch',
+            talosbond.proto.resource_pb2.WatchRequest,
+            talosbond.proto.resource_pb2.WatchResponse,
         )

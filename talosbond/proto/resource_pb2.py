@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etalosbond/proto/resource.proto\x12\rcosi.resource\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x03\n\x08Metadata\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\r\n\x05owner\x18\x05 \x01(\t\x12\r\n\x05phase\x18\x06 \x01(\t\x12+\n\x07\x63reated\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07updated\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nfinalizers\x18\t \x03(\t\x12\x33\n\x06labels\x18\n \x03(\x0b\x32#.cosi.resource.Metadata.LabelsEntry\x12=\n\x0b\x61nnotations\x18\x0b \x03(\x0b\x32(.cosi.resource.Metadata.AnnotationsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x32\n\x10\x41nnotationsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"-\n\x04Spec\x12\x12\n\nproto_spec\x18\x01 \x01(\x0c\x12\x11\n\tyaml_spec\x18\x02 \x01(\t\"X\n\x08Resource\x12)\n\x08metadata\x18\x01 \x01(\x0b\x32\x17.cosi.resource.Metadata\x12!\n\x04spec\x18\x02 \x01(\x0b\x32\x13.cosi.resource.Spec\"\x19\n\x07IDQuery\x12\x0e\n\x06regexp\x18\x01 \x01(\t\"7\n\x0bListOptions\x12(\n\x08id_query\x18\x02 \x01(\x0b\x32\x16.cosi.resource.IDQuery\"[\n\x0bListRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12+\n\x07options\x18\x03 \x01(\x0b\x32\x1a.cosi.resource.ListOptions\"9\n\x0cListResponse\x12)\n\x08resource\x18\x01 \x01(\x0b\x32\x17.cosi.resource.Resource\"\x0c\n\nGetOptions\"e\n\nGetRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\t\x12*\n\x07options\x18\x04 \x01(\x0b\x32\x19.cosi.resource.GetOptions\"8\n\x0bGetResponse\x12)\n\x08resource\x18\x01 \x01(\x0b\x32\x17.cosi.resource.Resource2\x88\x01\n\x05State\x12<\n\x03Get\x12\x19.cosi.resource.GetRequest\x1a\x1a.cosi.resource.GetResponse\x12\x41\n\x04List\x12\x1a.cosi.resource.ListRequest\x1a\x1b.cosi.resource.ListResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etalosbond/proto/resource.proto\x12\rcosi.resource\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x03\n\x08Metadata\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\r\n\x05owner\x18\x05 \x01(\t\x12\r\n\x05phase\x18\x06 \x01(\t\x12+\n\x07\x63reated\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07updated\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nfinalizers\x18\t \x03(\t\x12\x33\n\x06labels\x18\n \x03(\x0b\x32#.cosi.resource.Metadata.LabelsEntry\x12=\n\x0b\x61nnotations\x18\x0b \x03(\x0b\x32(.cosi.resource.Metadata.AnnotationsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x32\n\x10\x41nnotationsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"-\n\x04Spec\x12\x12\n\nproto_spec\x18\x01 \x01(\x0c\x12\x11\n\tyaml_spec\x18\x02 \x01(\t\"X\n\x08Resource\x12)\n\x08metadata\x18\x01 \x01(\x0b\x32\x17.cosi.resource.Metadata\x12!\n\x04spec\x18\x02 \x01(\x0b\x32\x13.cosi.resource.Spec\"\x19\n\x07IDQuery\x12\x0e\n\x06regexp\x18\x01 \x01(\t\"7\n\x0bListOptions\x12(\n\x08id_query\x18\x02 \x01(\x0b\x32\x16.cosi.resource.IDQuery\"[\n\x0bListRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12+\n\x07options\x18\x03 \x01(\x0b\x32\x1a.cosi.resource.ListOptions\"9\n\x0cListResponse\x12)\n\x08resource\x18\x01 \x01(\x0b\x32\x17.cosi.resource.Resource\"\x0c\n\nGetOptions\"e\n\nGetRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\t\x12*\n\x07options\x18\x04 \x01(\x0b\x32\x19.cosi.resource.GetOptions\"8\n\x0bGetResponse\x12)\n\x08resource\x18\x01 \x01(\x0b\x32\x17.cosi.resource.Resource\"\x8a\x01\n\x0cWatchRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0f\n\x02id\x18\x03 \x01(\tH\x00\x88\x01\x01\x12,\n\x07options\x18\x04 \x01(\x0b\x32\x1b.cosi.resource.WatchOptions\x12\x13\n\x0b\x61pi_version\x18\x05 \x01(\x05\x42\x05\n\x03_id\"S\n\x0cWatchOptions\x12\x1a\n\x12\x62ootstrap_contents\x18\x01 \x01(\x08\x12\x13\n\x0btail_events\x18\x02 \x01(\x05\x12\x12\n\naggregated\x18\x05 \x01(\x08\"\xc8\x01\n\x05\x45vent\x12)\n\x08resource\x18\x01 \x01(\x0b\x32\x17.cosi.resource.Resource\x12,\n\nevent_type\x18\x02 \x01(\x0e\x32\x18.cosi.resource.EventType\x12$\n\x03old\x18\x03 \x01(\x0b\x32\x17.cosi.resource.Resource\x12\x12\n\x05\x65rror\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x15\n\x08\x62ookmark\x18\x05 \x01(\x0cH\x01\x88\x01\x01\x42\x08\n\x06_errorB\x0b\n\t_bookmark\"4\n\rWatchResponse\x12#\n\x05\x65vent\x18\x01 \x03(\x0b\x32\x14.cosi.resource.Event*]\n\tEventType\x12\x0b\n\x07\x43REATED\x10\x00\x12\x0b\n\x07UPDATED\x10\x01\x12\r\n\tDESTROYED\x10\x02\x12\x10\n\x0c\x42OOTSTRAPPED\x10\x03\x12\x0b\n\x07\x45RRORED\x10\x04\x12\x08\n\x04NOOP\x10\x05\x32\xce\x01\n\x05State\x12<\n\x03Get\x12\x19.cosi.resource.GetRequest\x1a\x1a.cosi.resource.GetResponse\x12\x41\n\x04List\x12\x1a.cosi.resource.ListRequest\x1a\x1b.cosi.resource.ListResponse0\x01\x12\x44\n\x05Watch\x12\x1b.cosi.resource.WatchRequest\x1a\x1c.cosi.resource.WatchResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,6 +36,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_METADATA_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_METADATA_ANNOTATIONSENTRY']._loaded_options = None
   _globals['_METADATA_ANNOTATIONSENTRY']._serialized_options = b'8\001'
+  _globals['_EVENTTYPE']._serialized_start=1543
+  _globals['_EVENTTYPE']._serialized_end=1636
   _globals['_METADATA']._serialized_start=83
   _globals['_METADATA']._serialized_end=510
   _globals['_METADATA_LABELSENTRY']._serialized_start=413
@@ -60,6 +62,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETREQUEST']._serialized_end=1000
   _globals['_GETRESPONSE']._serialized_start=1002
   _globals['_GETRESPONSE']._serialized_end=1058
-  _globals['_STATE']._serialized_start=1061
-  _globals['_STATE']._serialized_end=1197
+  _globals['_WATCHREQUEST']._serialized_start=1061
+  _globals['_WATCHREQUEST']._serialized_end=1199
+  _globals['_WATCHOPTIONS']._serialized_start=1201
+  _globals['_WATCHOPTIONS']._serialized_end=1284
+  _globals['_EVENT']._serialized_start=1287
+  _globals['_EVENT']._serialized_end=1487
+  _globals['_WATCHRESPONSE']._serialized_start=1489
+  _globals['_WATCHRESPONSE']._serialized_end=1541
+  _globals['_STATE']._serialized_start=1639
+  _globals['_STATE']._serialized_end=1845
 # @@protoc_insertion_point(module_scope)

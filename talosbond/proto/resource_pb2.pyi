@@ -2,12 +2,28 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CREATED: _ClassVar[EventType]
+    UPDATED: _ClassVar[EventType]
+    DESTROYED: _ClassVar[EventType]
+    BOOTSTRAPPED: _ClassVar[EventType]
+    ERRORED: _ClassVar[EventType]
+    NOOP: _ClassVar[EventType]
+CREATED: EventType
+UPDATED: EventType
+DESTROYED: EventType
+BOOTSTRAPPED: EventType
+ERRORED: EventType
+NOOP: EventType
 
 class Metadata(_message.Message):
     __slots__ = ("namespace", "type", "id", "version", "owner", "phase", "created", "updated", "finalizers", "labels", "annotations")
@@ -114,3 +130,47 @@ class GetResponse(_message.Message):
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     resource: Resource
     def __init__(self, resource: _Optional[_Union[Resource, _Mapping]] = ...) -> None: ...
+
+class WatchRequest(_message.Message):
+    __slots__ = ("namespace", "type", "id", "options", "api_version")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    type: str
+    id: str
+    options: WatchOptions
+    api_version: int
+    def __init__(self, namespace: _Optional[str] = ..., type: _Optional[str] = ..., id: _Optional[str] = ..., options: _Optional[_Union[WatchOptions, _Mapping]] = ..., api_version: _Optional[int] = ...) -> None: ...
+
+class WatchOptions(_message.Message):
+    __slots__ = ("bootstrap_contents", "tail_events", "aggregated")
+    BOOTSTRAP_CONTENTS_FIELD_NUMBER: _ClassVar[int]
+    TAIL_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATED_FIELD_NUMBER: _ClassVar[int]
+    bootstrap_contents: bool
+    tail_events: int
+    aggregated: bool
+    def __init__(self, bootstrap_contents: _Optional[bool] = ..., tail_events: _Optional[int] = ..., aggregated: _Optional[bool] = ...) -> None: ...
+
+class Event(_message.Message):
+    __slots__ = ("resource", "event_type", "old", "error", "bookmark")
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OLD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    BOOKMARK_FIELD_NUMBER: _ClassVar[int]
+    resource: Resource
+    event_type: EventType
+    old: Resource
+    error: str
+    bookmark: bytes
+    def __init__(self, resource: _Optional[_Union[Resource, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., old: _Optional[_Union[Resource, _Mapping]] = ..., error: _Optional[str] = ..., bookmark: _Optional[bytes] = ...) -> None: ...
+
+class WatchResponse(_message.Message):
+    __slots__ = ("event",)
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    event: _containers.RepeatedCompositeFieldContainer[Event]
+    def __init__(self, event: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...

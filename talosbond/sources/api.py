@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import gc
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
@@ -81,45 +80,7 @@ class _Handler(Handler):
     answered = False
 
 
-class _CoalescingTransport:
-    """Gathers the writes of one event-loop turn into one TLS record and one send().
-
-    grpclib writes a request's HEADERS and DATA frames separately; with a hundred calls starting in the
-    same turn that is two hundred records and syscalls where one does (~8% of a large fleet's client CPU).
-    Everything but write() and close() passes straight through."""
-
-    def __init__(self, transport: asyncio.Transport) -> None:
-        self._transport = transport
-        self._chunks: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if not data:
-            return
-        if not self._chunks:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._chunks.append(data)
-
-    def _flush(self) -> None:
-        if self._chunks:
-            data = b"".join(self._chunks)
-            self._chunks.clear()
-            if not self._transport.is_closing():
-                self._transport.write(data)
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
 class _Protocol(H2Protocol):
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if isinstance(transport, asyncio.Transport):
-            transport = _CoalescingTransport(transport)  # type: ignore[assignment]
-        super().connection_made(transport)
-
     def connection_lost(self, exc: BaseException | None) -> None:
         if isinstance(self.handler, _Handler) and exc is not None:
             self.handler.lost_reason = exc
@@ -531,11 +492,4 @@ def fetch_api(conn: Connection, progress: Progress | None = None) -> list[RawNod
             "warning: --insecure: talking TLS without a client certificate and WITHOUT verifying the server "
             "(maintenance mode); anyone on the path could impersonate the node\n"
         )
-    # A fleet's worth of small objects arrives in a burst and lives on: collecting the young generation
-    # every 700 allocations would promote and rescan them over and over (~5% of a 1000-node fetch).
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
-    try:
-        return asyncio.run(_Fetcher(chosen, progress).run())
-    finally:
-        gc.set_threshold(*thresholds)
+    return asyncio.run(_Fetcher(chosen, progress).run())
