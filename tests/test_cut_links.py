@@ -14,9 +14,11 @@ from conftest import FIXTURES
 
 from talosbond.errors import ParseError
 from talosbond.model import Link
+from talosbond.parsing.bondmaster import from_yaml
 from talosbond.parsing.links import parse_links
 
 FILES = sorted(FIXTURES.rglob("links.yaml"))
+_UNSET = from_yaml({})  # a bond's settings when Talos printed none of them
 BYTE_STEP = 53  # prime, so that the cuts fall at every column over the file
 
 
@@ -38,7 +40,10 @@ def _check(prefix: str, whole: list[Link], source: str) -> None:
         # A bond's section ends with keys Talos prints only when set: a cut just before them cannot be seen, so
         # the settings may stop early, but what is there is what the file says.
         assert (got.bond_master is None) == (want.bond_master is None), "a bond lost its settings"
-        assert got.bond_master is None or got.bond_master.items() <= (want.bond_master or {}).items()
+        # Settings come filled in (parsing/bondmaster.py): a key cut off reads as the value Talos leaves out.
+        if got.bond_master is not None and want.bond_master is not None:
+            for key, value in got.bond_master.items():
+                assert value in (want.bond_master.get(key), _UNSET.get(key)), f"bondMaster.{key} invented"
 
 
 def test_every_fixture_is_there() -> None:
