@@ -13,6 +13,8 @@ from talosbond.errors import TalosbondError, UsageError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from talosbond.nncp import PolicyBond
+    from talosbond.patchjob import PatchRequest, PatchResult
     from talosbond.ranking import Ranking
     from talosbond.sources import Connection
 
@@ -74,8 +76,7 @@ def patch(
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
     from talosbond.output import error_line, print_notes, print_problems, print_warnings
-    from talosbond.patchjob import TALOS_FORMATS, PatchRequest, PatchResult, run_patch
-    from talosbond.shapes import refusal, restrict
+    from talosbond.patchjob import TALOS_FORMATS, PatchRequest
 
     if out is not None:
         _check_output_name(out)
@@ -90,16 +91,7 @@ def patch(
         vlans=tuple(vlan or ()), addresses=tuple(address or ()), dhcp=dhcp, gateway=gateway, mtu=mtu,
         talos_version=talos_version, fmt=fmt,
     )
-    _found, everyone = discover_all(conn)
-
-    def build(chosen: Sequence[Ranking]) -> PatchResult:
-        return run_patch(request, chosen, tuple(r.node for r in chosen), policy)
-
-    rankings = restrict(everyone, shape)
-    try:
-        result = build(rankings)
-    except TalosbondError as exc:
-        raise refusal(rankings, build, exc) from None
+    result, rankings = _proven(conn, request, policy, shape)
     print_notes(result.notes)
     print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
     print_warnings(result.plan.warnings)
@@ -109,10 +101,32 @@ def patch(
         return 1
     emit(result.text, out)
     if fmt in TALOS_FORMATS:
-        nodes = ",".join(r.node.name for r in rankings)
-        print_notes([f"next: talosctl -n {nodes} patch mc --patch @{out or 'FILE'} --mode try --timeout 2m, then "
-                     f"talosbond verify -n {nodes} (or both at once: talosbond apply {out or 'FILE'} -n {nodes})"])
+        print_notes([_next_step([r.node.name for r in rankings], out or "FILE")])
     return 0
+
+
+def _proven(conn: Connection, request: PatchRequest, policy: PolicyBond | None,
+            shape: str | None) -> tuple[PatchResult, list[Ranking]]:
+    """The patch for every node (or --shape's); when no one patch holds, which shapes need their own."""
+    from talosbond.patchjob import run_patch
+    from talosbond.shapes import refusal, restrict
+
+    _found, everyone = discover_all(conn)
+
+    def build(chosen: Sequence[Ranking]) -> PatchResult:
+        return run_patch(request, chosen, tuple(r.node for r in chosen), policy)
+
+    rankings = restrict(everyone, shape)
+    try:
+        return build(rankings), rankings
+    except TalosbondError as exc:
+        raise refusal(rankings, build, exc) from None
+
+
+def _next_step(names: Sequence[str], out: str) -> str:
+    nodes = ",".join(names) if len(names) <= 3 else "NODES"
+    return (f"next: talosctl -n {nodes} patch mc --patch @{out} --mode try --timeout 2m, then talosbond verify "
+            f"-n {nodes} (or both at once: talosbond apply {out} -n {nodes})")
 
 
 FORMAT_WORDS = ("json", "yaml", "yml", "text", "table")
