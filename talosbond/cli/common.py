@@ -311,7 +311,9 @@ def command(
         parameters = [_CONTEXT, *arguments, *connection, *rest, *rules]
         del wrapper.__wrapped__  # typer must see the new signature, not fn's
         wrapper.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        # typer reads the annotations from the signature above; an empty __annotations__ spares it resolving
+        # every one again through typing.get_type_hints at each start (about a third of building the commands)
+        wrapper.__annotations__ = {}
         return wrapper
 
     return decorate
