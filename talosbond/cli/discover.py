@@ -15,7 +15,9 @@ from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
     from talosbond.cli.common import Runtime
+    from talosbond.discovery import Discovery
     from talosbond.model import RawNode
+    from talosbond.ranking import Ranking
     from talosbond.sources import Connection
 
 
@@ -53,11 +55,7 @@ def discover(
       talosbond discover -n 10.13.17.19
       talosbond discover --from fixtures/links/igb-4port-two-cabled -o json
     """
-    from dataclasses import replace
-
-    from talosbond.features import NEWEST
     from talosbond.ranking import rank_node
-    from talosbond.selectors import suggest_for_cards
 
     if runtime.debug:
         from talosbond.sources import resolve_source
@@ -71,39 +69,52 @@ def discover(
     found = fetch(replace(conn, want_bonding=save is not None, want_config=save is not None,
                           want_log=save is not None))
     if save is not None:
-        from talosbond.sources.capture import write_capture
+        _save(conn, runtime, found, save, interval)
+    _show(found, [rank_node(node) for node in found.nodes], output, per_node)
+    if not found.nodes and not found.errors:
+        raise UsageError("no nodes found")
+    return 2 if found.errors else 0
 
-        raws = list(found.raws)
-        if interval:
-            sys.stderr.write(f"reading the bonds again in {interval:g}s\n")
-            runtime.clock.sleep(interval)
-            again = fetch(replace(conn, want_bonding=True, want_log=False, want_config=False))
-            raws = with_later_reads(raws, again.raws)
-        write_capture(save, raws)
-    rankings = [rank_node(node) for node in found.nodes]
-    selectors = suggest_for_cards(found.nodes, None, unknown=NEWEST)
+
+def _save(conn: Connection, runtime: Runtime, found: Discovery, folder: str, interval: float) -> None:
+    """--save DIR: what was read, as a capture; with --interval, the bonds read once more some seconds later."""
+    from talosbond.sources.capture import write_capture
+
+    raws = list(found.raws)
+    if interval:
+        sys.stderr.write(f"reading the bonds again in {interval:g}s\n")
+        runtime.clock.sleep(interval)
+        again = fetch(replace(conn, want_bonding=True, want_log=False, want_config=False))
+        raws = with_later_reads(raws, again.raws)
+    write_capture(folder, raws)
+
+
+def _show(found: Discovery, rankings: list[Ranking], output: OutputFormat, per_node: bool) -> None:
+    """A fleet as one table per hardware shape, a few nodes as a table each, or the JSON/YAML document."""
+    from talosbond.features import NEWEST
+    from talosbond.selectors import suggest_for_cards
+
     if output is OutputFormat.table and not per_node and len(rankings) > SHAPES_MIN_NODES:
         from talosbond.output import print_shapes
         from talosbond.shapes import group_shapes, shape_selectors
 
         shapes = group_shapes(rankings)
         print_shapes(shapes, found.errors, shape_selectors(shapes))
-    elif output is OutputFormat.table:
+        return
+    selectors = suggest_for_cards(found.nodes, None, unknown=NEWEST)
+    if output is OutputFormat.table:
         from talosbond.output import print_discovery
 
         print_discovery(rankings, found.errors, selectors)
-    else:
-        from talosbond.output import discover_document, print_node_errors, to_json, to_yaml
-        from talosbond.shapes import group_shapes, shape_selectors, shapes_document
+        return
+    from talosbond.output import discover_document, print_node_errors, to_json, to_yaml
+    from talosbond.shapes import group_shapes, shape_selectors, shapes_document
 
-        document = discover_document(rankings, found.errors, found.source, selectors)
-        shapes = group_shapes(rankings)
-        document["shapes"] = shapes_document(shapes, shape_selectors(shapes))
-        sys.stdout.write(to_json(document) if output is OutputFormat.json else to_yaml(document))
-        print_node_errors(found.errors)
-    if not found.nodes and not found.errors:
-        raise UsageError("no nodes found")
-    return 2 if found.errors else 0
+    document = discover_document(rankings, found.errors, found.source, selectors)
+    shapes = group_shapes(rankings)
+    document["shapes"] = shapes_document(shapes, shape_selectors(shapes))
+    sys.stdout.write(to_json(document) if output is OutputFormat.json else to_yaml(document))
+    print_node_errors(found.errors)
 
 
 def with_later_reads(first: Sequence[RawNode], later: Sequence[RawNode]) -> list[RawNode]:

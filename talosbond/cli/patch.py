@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from talosbond.model import Node
+    from talosbond.nncp import PolicyBond
+    from talosbond.patchjob import PatchRequest, PatchResult
     from talosbond.ranking import Ranking
     from talosbond.sources import Connection
 
@@ -75,8 +77,7 @@ def patch(
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
     from talosbond.output import error_line, print_notes, print_problems, print_warnings
-    from talosbond.patchjob import TALOS_FORMATS, PatchRequest, PatchResult, run_patch
-    from talosbond.shapes import refusal, restrict
+    from talosbond.patchjob import TALOS_FORMATS, PatchRequest
 
     if out is not None:
         _check_output_name(out)
@@ -91,9 +92,35 @@ def patch(
         vlans=tuple(vlan or ()), addresses=tuple(address or ()), dhcp=dhcp, gateway=gateway, mtu=mtu,
         talos_version=talos_version, fmt=fmt,
     )
+    from talosbond.addressing import AddressingRefused
+
+    try:
+        result, rankings = _proven(conn, request, policy, shape)
+    except AddressingRefused as exc:
+        print_problems(list(exc.problems))
+        error_line("patch refused: the bond would take the node's address away", exc.hint)
+        return 1
+    print_notes(result.notes)
+    print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
+    print_warnings(result.plan.warnings)
+    print_problems(result.problems)
+    if result.errors and not force:
+        error_line(f"patch refused: {len(result.errors)} lint error(s)", _refusal_hint())
+        return 1
+    emit(result.text, out)
+    if fmt in TALOS_FORMATS:
+        print_notes([_next_step([r.node.name for r in rankings], out or "FILE")])
+    return 0
+
+
+def _proven(conn: Connection, request: PatchRequest, policy: PolicyBond | None,
+            shape: str | None) -> tuple[PatchResult, list[Ranking]]:
+    """The patch for every node (or --shape's); when no one patch holds, which shapes need their own."""
     from dataclasses import replace
 
     from talosbond.addressing import AddressingRefused
+    from talosbond.patchjob import run_patch
+    from talosbond.shapes import refusal, restrict
 
     found, everyone = discover_all(conn)
     configured = _with_configs(conn, found.nodes, found.source)
@@ -104,52 +131,17 @@ def patch(
 
     rankings = restrict(everyone, shape)
     try:
-        result = build(rankings)
-    except AddressingRefused as exc:
-        print_problems(list(exc.problems))
-        error_line("patch refused: the bond would take the node's address away", exc.hint)
-        return 1
+        return build(rankings), rankings
+    except AddressingRefused:
+        raise
     except TalosbondError as exc:
         raise refusal(rankings, build, exc) from None
-    print_notes(result.notes)
-    print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
-    print_warnings(result.plan.warnings)
-    print_problems(result.problems)
-    if result.errors and not force:
-        error_line(f"patch refused: {len(result.errors)} lint error(s)", _refusal_hint())
-        return 1
-    emit(result.text, out)
-    if fmt in TALOS_FORMATS:
-        nodes = ",".join(r.node.name for r in rankings)
-        print_notes([f"next: talosctl -n {nodes} patch mc --patch @{out or 'FILE'} --mode try --timeout 2m, then "
-                     f"talosbond verify -n {nodes} (or both at once: talosbond apply {out or 'FILE'} -n {nodes})"])
-    return 0
 
 
-def _with_configs(conn: Connection, nodes: Sequence[Node], via: str) -> list[Node]:
-    """The nodes with their current machine config (a live node's is read now): the patch replaces what it
-    has rather than being appended to it."""
-    from dataclasses import replace
-
-    from talosbond.config import read_config
-    from talosbond.errors import ParseError
-    from talosbond.output import print_notes
-    from talosbond.sources.talosctl_apply import config_to_compare
-
-    out = []
-    for node in nodes:
-        if node.config is None and node.config_error is None and via == "talosctl" and not conn.insecure:
-            got = config_to_compare(conn, node.name, via)
-            try:
-                if isinstance(got, tuple):
-                    node = replace(node, config=read_config(*got))
-            except ParseError as exc:
-                node = replace(node, config_error=exc)
-            if node.config is None:
-                print_notes([f"{node.name}: its machine config could not be read, so the patch cannot replace what "
-                             "it has: `talosctl patch mc` would append to a bond it already has (use talosbond apply)"])
-        out.append(node)
-    return out
+def _next_step(names: Sequence[str], out: str) -> str:
+    nodes = ",".join(names) if len(names) <= 3 else "NODES"
+    return (f"next: talosctl -n {nodes} patch mc --patch @{out} --mode try --timeout 2m, then talosbond verify "
+            f"-n {nodes} (or both at once: talosbond apply {out} -n {nodes})")
 
 
 FORMAT_WORDS = ("json", "yaml", "yml", "text", "table")
@@ -181,3 +173,29 @@ def _refusal_hint() -> str:
         hint += "; stdout goes to a file, which the shell has already emptied: use -o FILE, written only for a " \
                 "patch that passes"
     return hint
+
+
+def _with_configs(conn: Connection, nodes: Sequence[Node], via: str) -> list[Node]:
+    """The nodes with their current machine config (a live node's is read now): the patch replaces what it
+    has rather than being appended to it."""
+    from dataclasses import replace
+
+    from talosbond.config import read_config
+    from talosbond.errors import ParseError
+    from talosbond.output import print_notes
+    from talosbond.sources.talosctl_apply import config_to_compare
+
+    out = []
+    for node in nodes:
+        if node.config is None and node.config_error is None and via == "talosctl" and not conn.insecure:
+            got = config_to_compare(conn, node.name, via)
+            try:
+                if isinstance(got, tuple):
+                    node = replace(node, config=read_config(*got))
+            except ParseError as exc:
+                node = replace(node, config_error=exc)
+            if node.config is None:
+                print_notes([f"{node.name}: its machine config could not be read, so the patch cannot replace what "
+                             "it has: `talosctl patch mc` would append to a bond it already has (use talosbond apply)"])
+        out.append(node)
+    return out

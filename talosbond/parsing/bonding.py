@@ -133,68 +133,76 @@ def _split(line: str) -> tuple[str, str] | None:
     return " ".join(key.split()), " ".join(value.split())
 
 
-def parse_bonding(text: str, bond: str = "", source: str = "/proc/net/bonding") -> BondStatus:
-    """Parse one `/proc/net/bonding/<bond>` file; `bond` names it (the file itself does not, mostly).
+_USAGE_HINT = "pass the output of `talosctl -n NODE read /proc/net/bonding/<bond>`"
 
-    Raises `ParseError` for text that is not such a file, a malformed value, or a file cut off short.
-    """
-    r = _Reader(source)
-    master = _Block(line=1)
-    members: list[_Member] = []
-    driver = ""
-    section = "start"  # start | master | member
-    sub = ""  # "" | aggregator | actor | partner
-    ad_info = False
+
+@dataclass
+class _Parse:
+    """Where the reading of one file stands: the section (start | master | member), the sub-block inside it
+    ("" | aggregator | actor | partner) and what has been read so far."""
+
+    r: _Reader
+    master: _Block = field(default_factory=lambda: _Block(line=1))
+    members: list[_Member] = field(default_factory=list)
+    driver: str = ""
+    section: str = "start"
+    sub: str = ""
+    ad_info: bool = False
     aggregator: _Block | None = None
-    for r.lineno, raw_line in enumerate(text.splitlines(), 1):
-        line = raw_line.strip().replace("\x00", "")
-        if not line:
-            continue
-        if section == "start" and line.startswith("#"):  # `# source:` notes above a pasted copy
-            continue
+
+    def line(self, line: str) -> None:
+        if self.section == "start" and line.startswith("#"):  # `# source:` notes above a pasted copy
+            return
         if line.startswith(HEADER):
-            if section != "start":
-                raise r.fail("a second `Ethernet Channel Bonding Driver:` header: two files pasted together?")
-            driver = line[len(HEADER):].strip()
-            section = "master"
-            master.line = r.lineno
-            continue
-        if section == "start":
+            self._header(line)
+            return
+        if self.section == "start":
             if not line.startswith("Bonding Mode:"):
-                raise r.fail(
-                    f"expected `{HEADER} v...` or `Bonding Mode:`, got {line[:60]!r}",
-                    hint="pass the output of `talosctl -n NODE read /proc/net/bonding/<bond>`",
-                )
-            section = "master"
-            master.line = r.lineno
+                raise self.r.fail(f"expected `{HEADER} v...` or `Bonding Mode:`, got {line[:60]!r}", hint=_USAGE_HINT)
+            self.section = "master"
+            self.master.line = self.r.lineno
+        if not self._marker(line):
+            self._key_value(line)
+
+    def _header(self, line: str) -> None:
+        if self.section != "start":
+            raise self.r.fail("a second `Ethernet Channel Bonding Driver:` header: two files pasted together?")
+        self.driver = line[len(HEADER):].strip()
+        self.section = "master"
+        self.master.line = self.r.lineno
+
+    def _in_master(self, what: str) -> None:
+        if self.section != "master":
+            raise self.r.fail(f"`{what}` after a `Slave Interface:` block")
+
+    def _marker(self, line: str) -> bool:
+        """A line that opens a sub-block (or says there is no aggregator); False for any other line."""
         if line == "802.3ad info":
-            if section != "master":
-                raise r.fail("`802.3ad info` after a `Slave Interface:` block")
-            ad_info, sub = True, ""
-            continue
-        match = _NO_AGGREGATOR.match(line)
-        if match:
-            if section != "master":
-                raise r.fail("`has no active aggregator` after a `Slave Interface:` block")
-            master.values["no_active_aggregator"] = True
-            sub = ""
-            continue
-        if line in ("Active Aggregator Info:", "Active Aggregator Info"):
-            if section != "master":
-                raise r.fail("`Active Aggregator Info:` after a `Slave Interface:` block")
-            aggregator = _Block(line=r.lineno)
-            sub = "aggregator"
-            continue
-        lowered = " ".join(line.lower().split())
-        if lowered in ("details actor lacp pdu:", "details partner lacp pdu:"):
-            if section != "member":
-                raise r.fail(f"`{line}` outside a `Slave Interface:` block")
+            self._in_master(line)
+            self.ad_info, self.sub = True, ""
+        elif _NO_AGGREGATOR.match(line):
+            self._in_master("has no active aggregator")
+            self.master.values["no_active_aggregator"] = True
+            self.sub = ""
+        elif line in ("Active Aggregator Info:", "Active Aggregator Info"):
+            self._in_master("Active Aggregator Info:")
+            self.aggregator = _Block(line=self.r.lineno)
+            self.sub = "aggregator"
+        else:
+            lowered = " ".join(line.lower().split())
+            if lowered not in ("details actor lacp pdu:", "details partner lacp pdu:"):
+                return False
+            if self.section != "member":
+                raise self.r.fail(f"`{line}` outside a `Slave Interface:` block")
             side = lowered.split()[1]
-            if side in members[-1].pdus:
-                raise r.fail(f"`{line}` twice in one member block")
-            members[-1].pdus[side] = _Block(line=r.lineno)
-            sub = side
-            continue
+            if side in self.members[-1].pdus:
+                raise self.r.fail(f"`{line}` twice in one member block")
+            self.members[-1].pdus[side] = _Block(line=self.r.lineno)
+            self.sub = side
+        return True
+
+    def _key_value(self, line: str) -> None:
+        r = self.r
         pair = _split(line)
         if pair is None:
             raise r.fail(f"expected `Key: value`, got {line[:60]!r}; is the file cut off or mangled?")
@@ -202,32 +210,39 @@ def parse_bonding(text: str, bond: str = "", source: str = "/proc/net/bonding") 
         if key == "Slave Interface":
             if not value:
                 raise r.fail("`Slave Interface:` has no name")
-            if any(m.values["name"] == value for m in members):
+            if any(m.values["name"] == value for m in self.members):
                 raise r.fail(f"member {value!r} listed twice")
-            members.append(_Member(line=r.lineno, values={"name": value}))
-            section, sub = "member", ""
-            continue
-        if sub == "aggregator" and key in _AGGREGATOR_KEYS:
-            assert aggregator is not None
+            self.members.append(_Member(line=r.lineno, values={"name": value}))
+            self.section, self.sub = "member", ""
+        elif self.sub == "aggregator" and key in _AGGREGATOR_KEYS:
+            assert self.aggregator is not None
             attr = _AGGREGATOR_KEYS[key]
-            aggregator.values[attr] = r.mac(value, key) if attr == "partner_mac" else r.integer(value, key)
-            continue
-        if sub in ("actor", "partner") and key.lower() in _PDU_KEYS:
+            self.aggregator.values[attr] = r.mac(value, key) if attr == "partner_mac" else r.integer(value, key)
+        elif self.sub in ("actor", "partner") and key.lower() in _PDU_KEYS:
             attr = _PDU_KEYS[key.lower()]
-            pdu = members[-1].pdus[sub]
+            pdu = self.members[-1].pdus[self.sub]
             pdu.values[attr] = r.mac(value, key) if attr == "system_mac" else r.integer(value, key)
-            continue
-        sub = ""
-        if section == "master":
-            _master_line(r, master, key, value)
         else:
-            _member_line(r, members[-1], key, value)
-    if section == "start":
-        raise r.fail(
-            "empty input: expected /proc/net/bonding/<bond>", line=None,
-            hint="pass the output of `talosctl -n NODE read /proc/net/bonding/<bond>`",
-        )
-    return _build(r, bond, driver, master, aggregator, ad_info, members)
+            self.sub = ""
+            if self.section == "master":
+                _master_line(r, self.master, key, value)
+            else:
+                _member_line(r, self.members[-1], key, value)
+
+
+def parse_bonding(text: str, bond: str = "", source: str = "/proc/net/bonding") -> BondStatus:
+    """Parse one `/proc/net/bonding/<bond>` file; `bond` names it (the file itself does not, mostly).
+
+    Raises `ParseError` for text that is not such a file, a malformed value, or a file cut off short.
+    """
+    state = _Parse(_Reader(source))
+    for state.r.lineno, raw_line in enumerate(text.splitlines(), 1):
+        line = raw_line.strip().replace("\x00", "")
+        if line:
+            state.line(line)
+    if state.section == "start":
+        raise state.r.fail("empty input: expected /proc/net/bonding/<bond>", line=None, hint=_USAGE_HINT)
+    return _build(state.r, bond, state.driver, state.master, state.aggregator, state.ad_info, state.members)
 
 
 def _master_line(r: _Reader, master: _Block, key: str, value: str) -> None:

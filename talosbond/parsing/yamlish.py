@@ -128,10 +128,37 @@ def _timestamp(match: re.Match[str]) -> dt.datetime:
         raise _Unsupported from None
 
 
+_Stack = list[tuple[int, dict[str, Any] | list[Any]]]
+
+
+def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
+               stack: _Stack) -> tuple[int, dict[str, Any], str] | None:
+    """A `- item` line: a scalar item, or a mapping item whose first key may wait for its block."""
+    if not isinstance(container, list) or len(content) < 3:
+        raise _Unsupported
+    item = content[2:].lstrip(" ")
+    item_indent = indent + len(content) - len(item)
+    key, sep, rest = item.partition(": ")
+    if not sep and not item.endswith(":"):
+        container.append(_scalar(item))
+        return None
+    if not sep:
+        key, rest = item[:-1], ""
+    if not key or key[0] in "\"'{[&*!|>%@`#-" or key != key.strip():
+        raise _Unsupported
+    entry: dict[str, Any] = {}
+    container.append(entry)
+    stack.append((item_indent, entry))
+    if rest.strip():
+        entry[key] = _scalar(rest.strip())
+        return None
+    return (item_indent, entry, key)
+
+
 def _fast(lines: list[str]) -> Any:
     root: dict[str, Any] = {}
     # Each entry: the indent of the container's lines, and the container.
-    stack: list[tuple[int, dict[str, Any] | list[Any]]] = [(0, root)]
+    stack: _Stack = [(0, root)]
     pending: tuple[int, dict[str, Any], str] | None = None  # a "key:" waiting for its block
     for raw in lines:
         content = raw.lstrip(" ")
@@ -158,26 +185,8 @@ def _fast(lines: list[str]) -> Any:
         c_indent, container = stack[-1]
         if c_indent != indent:
             raise _Unsupported
-        if content.startswith("-") and (len(content) == 1 or content[1] == " "):
-            if not isinstance(container, list) or len(content) < 3:
-                raise _Unsupported
-            item = content[2:].lstrip(" ")
-            item_indent = indent + len(content) - len(item)
-            key, sep, rest = item.partition(": ")
-            if sep or item.endswith(":"):
-                if not sep:
-                    key, rest = item[:-1], ""
-                if not key or key[0] in "\"'{[&*!|>%@`#-" or key != key.strip():
-                    raise _Unsupported
-                entry: dict[str, Any] = {}
-                container.append(entry)
-                stack.append((item_indent, entry))
-                if rest.strip():
-                    entry[key] = _scalar(rest.strip())
-                else:
-                    pending = (item_indent, entry, key)
-            else:
-                container.append(_scalar(item))
+        if content[0] == "-" and (len(content) == 1 or content[1] == " "):
+            pending = _list_item(container, content, indent, stack)
             continue
         if not isinstance(container, dict):
             raise _Unsupported
