@@ -396,6 +396,55 @@ def _keep_dhcp(rankings: Sequence[Ranking], members: dict[str, tuple[str, ...]],
     return tuple(keep)
 
 
+_Defaults = tuple[int, int | None, int | None, str | None, str | None]
+
+
+def _mode_defaults(mode: str, miimon: int | None, updelay: int | None, downdelay: int | None,
+                   lacp_rate: str | None, xmit: str | None) -> _Defaults:
+    """MII monitoring always on; for 802.3ad the delays, rate and hash Talos warns about when missing (a
+    flapping port never rejoins without them)."""
+    miimon = 100 if miimon is None else miimon
+    if mode == "802.3ad":
+        updelay = 200 if updelay is None and miimon else updelay
+        downdelay = 200 if downdelay is None and miimon else downdelay
+        lacp_rate, xmit = lacp_rate or "fast", xmit or "layer3+4"
+    return miimon, updelay, downdelay, lacp_rate, xmit
+
+
+def _check_routes(routes: Sequence[RoutePlan], vlans: Sequence[VlanPlan]) -> None:
+    known = {v.vid for v in vlans}
+    for route in routes:
+        if route.vid is not None and route.vid not in known:
+            raise UsageError(f"a route through VLAN {route.vid}, which the bond does not have")
+
+
+def _target(nodes: Sequence[Node], talos_version: str | None, allow_names: bool) -> tuple[Release, str]:
+    """The release to write for and why; refused when it is not known or has no bond selectors."""
+    if not nodes:
+        raise UsageError("no node to plan for")
+    if not talos_version and nodes_version(nodes) is None:  # a patch for a guessed release may be refused
+        unknown = ", ".join(node.name for node in nodes if node.version is None)
+        raise UsageError(f"the Talos version of {unknown} is not known (the capture has no version.txt)",
+                         "pass --talos-version X.Y, the version the node runs (`talosctl -n NODE version`)")
+    version, reason = target_version(talos_version, nodes)
+    if not features.has(features.BOND_SELECTORS, version) and not allow_names:
+        raise UsageError(
+            f"Talos {release_text(version)} has no bond device selectors (they arrived in "
+            f"{features.BOND_SELECTORS.since_text()})",
+            "upgrade Talos: bonding by interface name (bond.interfaces) breaks when names move",
+        )
+    return version, reason
+
+
+def _check_bond_name(nodes: Sequence[Node], bond: str) -> None:
+    check_name(bond, "bond name")
+    for node in nodes:
+        card = node.link(bond)
+        if card is not None and card.physical:
+            raise UsageError(f"--bond {bond}: {node.name} has a network card of that name; --bond names the new "
+                             "bond link", f"--ports {bond},... picks the cards to bond; --bond bond0 names the bond")
+
+
 def make_plan(
     rankings: Sequence[Ranking],
     *,
@@ -422,35 +471,12 @@ def make_plan(
     """Validate every choice and fill in talosbond's defaults (MII monitoring always on)."""
     from talosbond.bondopts import check_options as check_extra
 
-    if not rankings:
-        raise UsageError("no node to plan for")
     nodes = [r.node for r in rankings]
-    if not talos_version and nodes_version(nodes) is None:  # a patch for a guessed release may be refused
-        unknown = ", ".join(node.name for node in nodes if node.version is None)
-        raise UsageError(f"the Talos version of {unknown} is not known (the capture has no version.txt)",
-                         "pass --talos-version X.Y, the version the node runs (`talosctl -n NODE version`)")
-    version, version_reason = target_version(talos_version, nodes)
-    if not features.has(features.BOND_SELECTORS, version) and not allow_names:
-        raise UsageError(
-            f"Talos {release_text(version)} has no bond device selectors (they arrived in "
-            f"{features.BOND_SELECTORS.since_text()})",
-            "upgrade Talos: bonding by interface name (bond.interfaces) breaks when names move",
-        )
+    version, version_reason = _target(nodes, talos_version, allow_names)
     output_format = choose_format(fmt, version)
-    check_name(bond, "bond name")
-    for node in nodes:
-        card = node.link(bond)
-        if card is not None and card.physical:
-            raise UsageError(f"--bond {bond}: {node.name} has a network card of that name; --bond names the new "
-                             "bond link", f"--ports {bond},... picks the cards to bond; --bond bond0 names the bond")
-    if miimon is None:
-        miimon = 100
-    if mode == "802.3ad":
-        # Talos warns about 802.3ad bonds without these: a flapping port never rejoins otherwise.
-        updelay = 200 if updelay is None and miimon else updelay
-        downdelay = 200 if downdelay is None and miimon else downdelay
-        lacp_rate = lacp_rate or "fast"
-        xmit_hash_policy = xmit_hash_policy or "layer3+4"
+    _check_bond_name(nodes, bond)
+    miimon, updelay, downdelay, lacp_rate, xmit_hash_policy = _mode_defaults(
+        mode, miimon, updelay, downdelay, lacp_rate, xmit_hash_policy)
     check_options(mode, miimon=miimon, updelay=updelay, downdelay=downdelay, lacp_rate=lacp_rate,
                   xmit_hash_policy=xmit_hash_policy, primary=primary)
     check_extra(mode, options or {}, primary)
@@ -465,10 +491,7 @@ def make_plan(
     if dhcp and checked:
         notes.append("both --dhcp and --address given: the bond gets both")
     _check_gateway(gateway, checked, vlan_plans)
-    known_vids = {v.vid for v in vlan_plans}
-    for route in routes:
-        if route.vid is not None and route.vid not in known_vids:
-            raise UsageError(f"a route through VLAN {route.vid}, which the bond does not have")
+    _check_routes(routes, vlan_plans)
     keep_dhcp = _keep_dhcp(rankings, members, notes) if output_format == "multidoc" else ()
     extra = _format_options(options or {}, output_format, notes)
     notes.insert(0, f"target Talos {release_text(version)} ({version_reason}), {output_format} format")

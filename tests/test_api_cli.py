@@ -123,7 +123,10 @@ def test_ctrl_c_stops_cleanly(talosconfig: Path, server: TalosTestServer) -> Non
     before = server.behaviour.calls
     proc = subprocess.Popen([sys.executable, "-m", "talosbond", "discover", "--source", "api", "--talosconfig",
                              str(talosconfig), "-n", "stalled.example", "-o", "json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            # A shell's background job ignores SIGINT, and a child inherits that: give
+                            # talosbond the default, as a terminal would.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 20
     while server.behaviour.calls == before and time.monotonic() < deadline:  # until the calls hang on the node
         time.sleep(0.05)

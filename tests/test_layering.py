@@ -120,3 +120,18 @@ def test_the_stage_check_sees_a_backwards_import(tmp_path: Path) -> None:
     bad.write_text("from talosbond.output import to_json\nif TYPE_CHECKING:\n    from talosbond.cli import app\n")
     assert _runtime_imports(bad) == {"output"}
     assert ORDER.index(_stage("output") or "") > ORDER.index(_stage("parsing.links") or "")
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_function_is_longer_than_a_screen() -> None:
+    """Issue 11's bar: a function a person can read at once (signature and docstring included)."""
+    long = sorted(
+        f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in _modules()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    )
+    assert long == []

@@ -76,7 +76,8 @@ def patch(
       talosbond patch -n 10.13.17.19 --mode active-backup --vlan 87:10.13.87.19/24 --dhcp -o bond.yaml
       talosbond patch --from fixtures/links/mlx5-25g-beside-tg3 --mode 802.3ad --dhcp
     """
-    from talosbond.output import error_line, print_notes, print_problems, print_warnings
+    from talosbond.addressing import AddressingRefused
+    from talosbond.output import error_line, print_problems
     from talosbond.patchjob import TALOS_FORMATS, PatchRequest
 
     if out is not None:
@@ -92,14 +93,20 @@ def patch(
         vlans=tuple(vlan or ()), addresses=tuple(address or ()), dhcp=dhcp, gateway=gateway, mtu=mtu,
         talos_version=talos_version, fmt=fmt,
     )
-    from talosbond.addressing import AddressingRefused
-
     try:
         result, rankings = _proven(conn, request, policy, shape)
     except AddressingRefused as exc:
         print_problems(list(exc.problems))
         error_line("patch refused: the bond would take the node's address away", exc.hint)
         return 1
+    return _finish(result, rankings, from_nncp, out, force=force, talos_format=fmt in TALOS_FORMATS)
+
+
+def _finish(result: PatchResult, rankings: Sequence[Ranking], from_nncp: str | None, out: str | None, *,
+            force: bool, talos_format: bool) -> int:
+    """Say what the patch assumes and what lint found; write it unless refused; name the next step."""
+    from talosbond.output import error_line, print_notes, print_problems, print_warnings
+
     print_notes(result.notes)
     print_notes(f"{from_nncp}: not carried over: {line}" for line in result.unsupported)
     print_warnings(result.plan.warnings)
@@ -108,7 +115,7 @@ def patch(
         error_line(f"patch refused: {len(result.errors)} lint error(s)", _refusal_hint())
         return 1
     emit(result.text, out)
-    if fmt in TALOS_FORMATS:
+    if talos_format:
         print_notes([_next_step([r.node.name for r in rankings], out or "FILE")])
     return 0
 
