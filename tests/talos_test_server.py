@@ -924,7 +924,7 @@ def synthetic_node(index: int, name: str | None = None, version: str = "v1.11.3"
     pciID: {pci}
     driver: {driver}
     driverVersion: 6.12.57-talos
-    firmwareVersion: 0x800008c5
+    firmwareVersion: "0x800008c5"
     productID: "0x{pci[5:].lower()}"
     vendorID: "0x8086"
     product: {'82599ES 10-Gigabit SFI/SFP+ Network Connection' if driver == 'ixgbe' else 'I350 Gigabit Network Connection'}
