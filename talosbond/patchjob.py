@@ -63,9 +63,32 @@ _SCALARS = ("bond", "mode", "miimon", "updelay", "downdelay", "lacp_rate", "xmit
             "mtu")
 
 
-def plan_arguments(request: PatchRequest, policy: PolicyBond | None) -> dict[str, Any]:
-    """`make_plan` keyword arguments: the policy's, with every option the command line gave laid over them."""
+# A legacy bond's settings under their `make_plan` names: what a replacing or migrating patch keeps.
+_KEPT_SETTINGS = {"mode": "mode", "miimon": "miimon", "updelay": "updelay", "downdelay": "downdelay",
+                  "lacpRate": "lacp_rate", "xmitHashPolicy": "xmit_hash_policy"}
+
+
+def current_bond_settings(nodes: Sequence[Node], bond: str) -> dict[str, Any]:
+    """The mode and options of the legacy bond `bond` the nodes already run (when they all run the same):
+    a patch that replaces it, or migrates it to BondConfig, keeps them unless the command line says
+    otherwise."""
+    found: list[dict[str, Any]] = []
+    for node in nodes:
+        legacy = next((b for b in node.config.legacy_bonds if b.name == bond), None) if node.config else None
+        if legacy is None:
+            return {}
+        found.append({new: legacy.bond[old] for old, new in _KEPT_SETTINGS.items() if legacy.bond.get(old)
+                      is not None})
+    return found[0] if found and all(f == found[0] for f in found) else {}
+
+
+def plan_arguments(request: PatchRequest, policy: PolicyBond | None,
+                   current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`make_plan` keyword arguments: the policy's, then the settings of the bond the node already runs,
+    with every option the command line gave laid over them."""
     args: dict[str, Any] = policy.plan_arguments() if policy else {}
+    if policy is None and request.mode is None:
+        args.update(current or {})
     for name in _SCALARS:
         value = getattr(request, name)
         if value is not None:
@@ -108,8 +131,13 @@ def run_patch(
     from talosbond.render import render_patch
     from talosbond.yamlout import dump_yaml
 
+    current = current_bond_settings(nodes, request.bond or "bond0")
     plan = make_plan(rankings, talos_version=request.talos_version, fmt=_plan_format(request.fmt),
-                     **plan_arguments(request, policy))
+                     **plan_arguments(request, policy, current))
+    if current and policy is None and request.mode is None:
+        kept = ", ".join(f"{key} {value}" for key, value in current.items())
+        plan = replace(plan, notes=(*plan.notes, f"kept the running {plan.bond}'s settings ({kept}); "
+                                    "--mode and its options override them"))
     if request.keep_address:
         plan = carry_vlans(carry_addressing(plan, nodes), nodes)  # raises AddressingRefused (TB013)
     patch = render_patch(plan, nodes, per_member=request.fmt == "talhelper", replace=request.fmt in TALOS_FORMATS)

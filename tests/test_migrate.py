@@ -93,3 +93,21 @@ def test_lint_of_an_alias_patch_for_an_affected_release_names_the_issue(tmp_path
     result = run("lint", str(patch), "--from", str(BONDED), "--talos-version", "1.13.2")
     assert result.code == 1
     assert "#13519" in result.out
+
+
+def test_the_running_bonds_mode_and_options_are_kept(tmp_path: Any) -> None:
+    import shutil
+
+    capture = tmp_path / "node"
+    shutil.copytree(FIXTURES / "igb-bonded-v1.9", capture)
+    config = capture / "machineconfig.yaml"
+    config.write_text(config.read_text().replace(
+        "                mode: active-backup\n", "                mode: balance-xor\n                xmitHashPolicy: layer3+4\n"))
+    kept = run("patch", "--from", str(capture), "--talos-version", "1.13.5", "--format", "multidoc")
+    assert kept.code == 0, kept.err
+    assert "bondMode: balance-xor" in kept.out and "xmitHashPolicy: layer3+4" in kept.out
+    assert "kept the running bond0's settings" in kept.err
+    flag = run("patch", "--from", str(capture), "--talos-version", "1.13.5", "--format", "multidoc",
+               "--mode", "active-backup")
+    assert flag.code == 0, flag.err
+    assert "bondMode: active-backup" in flag.out and "xmitHashPolicy" not in flag.out
