@@ -685,8 +685,8 @@ def _print_shapes(shapes: Sequence[Shape], console: Console, selectors: dict[tup
     total = sum(len(shape.nodes) for shape in shapes)
     for shape in shapes:
         facts = [f"{len(shape.nodes)} node(s)"]
-        if shape.talos_version:
-            facts.append(f"Talos {shape.talos_version}")
+        if shape.version is not None:
+            facts.append(f"Talos {shape.version}")
         if shape.busiest:
             facts.append(f"busiest card {shape.busiest}")
         console.print(f"[bold]shape {shape.number}[/bold]: {', '.join(facts)}", soft_wrap=True)

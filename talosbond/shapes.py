@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from talosbond.errors import TalosbondError, UsageError
-from talosbond.model import Link, speed_text
+from talosbond.model import Link, TalosVersion, speed_text
 from talosbond.ranking import Ranking
 
 _UNKNOWN = "an unknown speed"
@@ -63,7 +63,7 @@ class Shape:
     cards: tuple[ShapeCard, ...]
     nodes: tuple[str, ...]
     busiest: str  # the card most nodes of the shape use most ("" without traffic data)
-    talos_version: str  # the version most nodes of the shape run
+    version: TalosVersion | None  # the release most nodes of the shape run
     deviations: tuple[Deviation, ...]
     bondable: tuple[tuple[str, ...], ...] = ()  # the groups of cards most nodes of the shape could bond
 
@@ -136,10 +136,9 @@ def _cards(key: frozenset[CardKey], members: Sequence[Ranking]) -> tuple[ShapeCa
     return tuple(cards)
 
 
-def _differences(ranking: Ranking, key: frozenset[CardKey], cards: Sequence[ShapeCard], busiest: str,
-                 version: str) -> tuple[str, ...]:
+def _differences(ranking: Ranking, own: frozenset[CardKey], key: frozenset[CardKey], cards: Sequence[ShapeCard],
+                 busiest: str, version: TalosVersion | None) -> tuple[str, ...]:
     out: list[str] = []
-    own = hardware_key(ranking)
     for name, _, _, driver in sorted(key - own):
         replaced = next((k for k in own - key if k[0] == name), None)
         if replaced is not None:
@@ -164,9 +163,8 @@ def _differences(ranking: Ranking, key: frozenset[CardKey], cards: Sequence[Shap
     mine = _busiest(ranking)
     if busiest and mine and mine != busiest:
         out.append(f"busiest card is {mine}, not {busiest}")
-    node_version = str(ranking.node.version) if ranking.node.version is not None else ""
-    if version and node_version and node_version != version:
-        out.append(f"runs Talos {node_version}, not {version}")
+    if version is not None and ranking.node.version is not None and ranking.node.version != version:
+        out.append(f"runs Talos {ranking.node.version}, not {version}")
     return tuple(out)
 
 
@@ -174,9 +172,10 @@ def _differences(ranking: Ranking, key: frozenset[CardKey], cards: Sequence[Shap
 
 def group_shapes(rankings: Sequence[Ranking]) -> tuple[Shape, ...]:
     """The fleet's shapes, largest first (ties: the one whose first node came first)."""
+    keys = {ranking.node.name: hardware_key(ranking) for ranking in rankings}
     groups: dict[frozenset[CardKey], list[Ranking]] = {}
     for ranking in rankings:
-        groups.setdefault(hardware_key(ranking), []).append(ranking)
+        groups.setdefault(keys[ranking.node.name], []).append(ranking)
     folded = _fold(groups)
     position = {r.node.name: i for i, r in enumerate(rankings)}
     for members in folded.values():
@@ -184,14 +183,15 @@ def group_shapes(rankings: Sequence[Ranking]) -> tuple[Shape, ...]:
     ordered = sorted(folded.items(), key=lambda item: (-len(item[1]), position[item[1][0].node.name]))
     shapes = []
     for number, (key, members) in enumerate(ordered, 1):
-        typical = [m for m in members if hardware_key(m) == key]
+        typical = [m for m in members if keys[m.node.name] == key]
         cards = _cards(key, typical)
         busiest = str(_majority(b for b in map(_busiest, typical) if b) or "")
-        version = str(_majority(str(m.node.version) for m in members if m.node.version is not None) or "")
+        usual = _majority(m.node.version for m in members if m.node.version is not None)
+        version = usual if isinstance(usual, TalosVersion) else None
         bondable = _majority(m.groups for m in typical)
         deviations = []
         for member in members:
-            differences = _differences(member, key, cards, busiest, version)
+            differences = _differences(member, keys[member.node.name], key, cards, busiest, version)
             if differences:
                 deviations.append(Deviation(member.node.name, differences))
         shapes.append(Shape(number, cards, tuple(m.node.name for m in members), busiest, version,
@@ -263,7 +263,7 @@ def shapes_document(shapes: Sequence[Shape], selectors: dict[tuple[int, str], st
             "node_count": len(shape.nodes),
             "nodes": list(shape.nodes),
             "node_list": shape.node_list,
-            "talos_version": shape.talos_version or None,
+            "talos_version": str(shape.version) if shape.version is not None else None,
             "busiest": shape.busiest or None,
             "cards": [
                 {
@@ -285,18 +285,11 @@ def shape_selectors(shapes: Sequence[Shape], version: tuple[int, int] | None = N
     """Per shape and card, a selector that picks that card on every node of the shape: by driver and bus
     path, which a shape shares (MACs differ per node). Written for the shape's Talos version (or `version`)."""
     from talosbond import features
-    from talosbond.errors import ParseError
-    from talosbond.parsing.version import parse_tag
     from talosbond.selectors import by_bus
 
     out: dict[tuple[int, str], str] = {}
     for shape in shapes:
-        target = version
-        if target is None and shape.talos_version:
-            try:
-                target = parse_tag(shape.talos_version).minor_tuple
-            except ParseError:
-                target = None
+        target = version or (shape.version.minor_tuple if shape.version is not None else None)
         release = features.release_or_newest(target)  # a shape that did not say is shown for the newest
         for card in shape.cards:
             if not card.driver or not card.bus_path:
