@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from talosbond.errors import UsageError
 from talosbond.model import Node, Problem
-from talosbond.plan import BondPlan, VlanPlan, make_plan, parse_vlan
+from talosbond.plan import LEGACY_SETTINGS, BondPlan, VlanPlan, make_plan, parse_vlan
 from talosbond.ranking import Ranking
 
 if TYPE_CHECKING:
@@ -64,8 +64,7 @@ _SCALARS = ("bond", "mode", "miimon", "updelay", "downdelay", "lacp_rate", "xmit
 
 
 # A legacy bond's settings under their `make_plan` names: what a replacing or migrating patch keeps.
-_KEPT_SETTINGS = {"mode": "mode", "miimon": "miimon", "updelay": "updelay", "downdelay": "downdelay",
-                  "lacpRate": "lacp_rate", "xmitHashPolicy": "xmit_hash_policy"}
+_KEPT_SETTINGS = {"mode": "mode", **{key: name for name, key in LEGACY_SETTINGS}}
 
 
 def current_bond_settings(nodes: Sequence[Node], bond: str) -> dict[str, Any]:

@@ -52,6 +52,12 @@ class RoutePlan:
         return out
 
 
+# A legacy bond's common settings: the BondPlan field and its `machine.network.interfaces[].bond` key, in the
+# order talosbond writes them.
+LEGACY_SETTINGS = (("miimon", "miimon"), ("updelay", "updelay"), ("downdelay", "downdelay"),
+                   ("lacp_rate", "lacpRate"), ("xmit_hash_policy", "xmitHashPolicy"))
+
+
 @dataclass(frozen=True)
 class BondPlan:
     """What to build. `members` holds, per node, the member link names in bond order."""
@@ -82,10 +88,8 @@ class BondPlan:
     def legacy_options(self) -> dict[str, Any]:
         """Bond options under their v1alpha1 key names, in a stable order."""
         out: dict[str, Any] = {}
-        for key, value in (
-            ("miimon", self.miimon), ("updelay", self.updelay), ("downdelay", self.downdelay),
-            ("lacpRate", self.lacp_rate), ("xmitHashPolicy", self.xmit_hash_policy), ("primary", self.primary),
-        ):
+        for name, key in (*LEGACY_SETTINGS, ("primary", "primary")):
+            value = getattr(self, name)
             if value is not None:
                 out[key] = value
         from talosbond.bondopts import legacy_name
