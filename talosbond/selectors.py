@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from talosbond import features
 from talosbond.cel import quote
-from talosbond.config import AliasConfig, ConfigView, LegacyBond, MultidocBond
 from talosbond.errors import UsageError
 from talosbond.features import Release
 from talosbond.globs import common_prefix
 from talosbond.model import Link, Node, Selector
-from talosbond.plan import BondPlan
-from talosbond.simulate import NodeProof, legacy_vlan_name, prove
+
+if TYPE_CHECKING:  # the proof machinery is imported where a derivation runs: `discover` needs none of it
+    from talosbond.config import ConfigView
+    from talosbond.plan import BondPlan
+    from talosbond.simulate import NodeProof
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ def legacy_candidates(plan: BondPlan, nodes: Sequence[Node]) -> list[tuple[str, 
 
 
 def _legacy_view(plan: BondPlan, selectors: tuple[Selector, ...]) -> ConfigView:
+    from talosbond.config import ConfigView, LegacyBond
+
     vlans = [{"vlanId": v.vid} for v in plan.vlans]
     device = {"interface": plan.bond, "vlans": vlans}
     bond = LegacyBond("candidate", plan.bond, selectors, tuple(s.as_yaml_dict() for s in selectors), (), {}, device)
@@ -122,6 +127,8 @@ def derive_legacy(plan: BondPlan, nodes: Sequence[Node], per_member: bool = Fals
     `per_member`: only sets with one selector per member, in member order (talhelper turns each selector
     into a fixed LinkAliasConfig for Talos 1.12+, which must match exactly one card).
     """
+    from talosbond.simulate import prove
+
     tried: list[str] = []
     count = len(next(iter(plan.members.values()), ()))
     for strategy, selectors in legacy_candidates(plan, nodes):
@@ -191,6 +198,8 @@ def multidoc_candidates(plan: BondPlan, nodes: Sequence[Node]) -> list[AliasCand
 
 
 def _multidoc_view(plan: BondPlan, aliases: tuple[tuple[str, str], ...], links: tuple[str, ...]) -> ConfigView:
+    from talosbond.config import AliasConfig, ConfigView, MultidocBond
+
     alias_configs = tuple(AliasConfig("candidate", name, expr, i) for i, (name, expr) in enumerate(aliases))
     bond = MultidocBond("candidate", plan.bond, links, {"name": plan.bond})
     vlan_docs = tuple(("candidate", {"kind": "VLANConfig", "name": f"{plan.bond}.{v.vid}", "vlanID": v.vid,
@@ -206,6 +215,8 @@ def _alias_members_ok(proofs: Sequence[NodeProof], plan: BondPlan) -> bool:
 
 def derive_multidoc(plan: BondPlan, nodes: Sequence[Node]) -> AliasChoice:
     """The first alias set whose BondConfig resolves to exactly the members on every node, both states."""
+    from talosbond.simulate import prove
+
     tried: list[str] = []
     for strategy, aliases, links in multidoc_candidates(plan, nodes):
         view = _multidoc_view(plan, aliases, links)
@@ -243,4 +254,4 @@ def suggest_for_cards(
     return out
 
 
-__all__ = ["AliasChoice", "LegacyChoice", "derive_legacy", "derive_multidoc", "legacy_vlan_name", "suggest_for_cards"]
+__all__ = ["AliasChoice", "LegacyChoice", "derive_legacy", "derive_multidoc", "suggest_for_cards"]

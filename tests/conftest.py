@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,12 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures" / "links"
 SAMPLES = REPO.parent / "shared" / "samples"
+
+# Tables take their width from $COLUMNS off a terminal, and tests assert what a table shows: every test runs
+# as if in a pipe without it (pytest-xdist's workers get COLUMNS=80, a developer's shell may export it).
+# Tests about the width pass their own.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 
 def sample(relative: str) -> Path:

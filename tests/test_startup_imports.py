@@ -60,3 +60,24 @@ def test_the_probe_sees_heavy_imports() -> None:
     """The check itself works: the API source does pull grpclib and protobuf in."""
     modules = _modules_after("discover", "--source", "api", "--talosconfig", "/nonexistent", "-n", "x")
     assert "grpclib" in modules and "google.protobuf" in modules
+
+
+def test_version_answers_before_typer_is_imported() -> None:
+    """A bare `--version` is the fast path: no command-line framework, no command module."""
+    modules = _modules_after("--version")
+    assert "typer" not in modules and "talosbond.cli.common" not in modules
+
+
+def test_a_command_imports_only_its_own_module_and_not_the_proof_machinery() -> None:
+    """`discover` loads the discover command alone (not patch, lint, verify...), and neither the
+    simulation nor the planner: it derives per-card selectors without proving a bond."""
+    modules = _modules_after("discover", "--from", str(FIXTURES / "fleet-3-identical"), "-o", "json")
+    commands = {m.rsplit(".", 1)[-1] for m in modules if m.startswith("talosbond.cli.")} - {"common"}
+    assert commands == {"discover"}
+    assert not {"talosbond.simulate", "talosbond.plan", "talosbond.config"} & modules
+
+
+def test_help_lists_every_command() -> None:
+    """`--help` (no command named) still loads every command module, so none is missing from the list."""
+    modules = _modules_after("--help")
+    assert {f"talosbond.cli.{name}" for name in ("discover", "patch", "lint", "verify", "apply", "drill")} <= modules

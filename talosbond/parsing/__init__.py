@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
-from talosbond.config import ConfigView, read_config
+from typing import TYPE_CHECKING
+
 from talosbond.errors import ParseError
 from talosbond.model import Address, BondStatus, Link, Node, RawNode, Route, TalosVersion
-from talosbond.parsing.bonding import parse_bonding
 from talosbond.parsing.links import parse_links
 from talosbond.parsing.netdev import parse_netdev
 from talosbond.parsing.resources import parse_addresses, parse_routes
-from talosbond.parsing.talos_log import ControllerLog, parse_controller_log
 from talosbond.parsing.version import parse_version_text
+
+if TYPE_CHECKING:  # parsed only when a node has them: `discover` reads neither (start-up, issue 9)
+    from talosbond.config import ConfigView
+    from talosbond.parsing.talos_log import ControllerLog
 
 __all__ = ["build_node", "parse_addresses", "parse_links", "parse_netdev", "parse_routes"]
 
@@ -52,6 +55,8 @@ def _bonds(raw: RawNode, texts: dict[str, str], suffix: str = "") -> dict[str, B
     """Each bond file parsed; one that does not parse is kept as its error, so the node's other bonds (and
     the node itself) are still reported."""
     out: dict[str, BondStatus | ParseError] = {}
+    if texts:
+        from talosbond.parsing.bonding import parse_bonding
     for bond, text in texts.items():
         try:
             out[bond] = parse_bonding(text, bond, raw.origin(f"bonding/{bond}{suffix}"))
@@ -65,6 +70,8 @@ def _log(raw: RawNode) -> ControllerLog | ParseError | None:
     origin = raw.origins.get("controller_log", "controller-runtime log")
     if raw.controller_log is None:
         return None
+    from talosbond.parsing.talos_log import ControllerLog, parse_controller_log
+
     if not raw.controller_log.strip():
         return ControllerLog(origin, ())
     try:
@@ -76,6 +83,8 @@ def _log(raw: RawNode) -> ControllerLog | ParseError | None:
 def _config(raw: RawNode) -> tuple[ConfigView | None, ParseError | None]:
     if raw.machineconfig is None:
         return None, None
+    from talosbond.config import read_config
+
     try:
         return read_config(raw.machineconfig, raw.origin("machineconfig")), None
     except ParseError as exc:

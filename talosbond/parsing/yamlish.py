@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from talosbond.errors import ParseError
@@ -213,7 +214,42 @@ def _slow(lines: list[str], source: str, first_line: int) -> Any:
 
 def ruamel_load(text: str, source: str, first_line: int = 1, *, all_documents: bool = False) -> Any:
     """Load with ruamel.yaml (one document, or a list of all); its errors become a `ParseError` naming the
-    line, counted from `first_line`."""
+    line, counted from `first_line`.
+
+    The pure-Python loader takes milliseconds per config, and one command reads the same text several times
+    (a patch is rendered, validated, linted and merged): a text already loaded is answered from a small
+    cache, as a fresh copy the caller may change."""
+    try:
+        return _copy(_ruamel_cached(text, all_documents))
+    except _Invalid as exc:
+        line = first_line + exc.offset if exc.offset is not None else first_line
+        raise ParseError(source, line, f"invalid YAML ({exc.what})") from None
+
+
+class _Invalid(Exception):
+    """ruamel.yaml's error, reduced to the line (counted from the text's first) and what it says."""
+
+    def __init__(self, offset: int | None, what: str) -> None:
+        super().__init__(what)
+        self.offset = offset
+        self.what = what
+
+
+def _copy(data: Any) -> Any:
+    """A copy of loaded YAML that shares nothing mutable with `data` (scalars are immutable)."""
+    if isinstance(data, dict):
+        return {key: _copy(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copy(value) for value in data]
+    if isinstance(data, str | int | float | bool | bytes | dt.date) or data is None:
+        return data
+    import copy  # a set or an ordered map: rare in configs
+
+    return copy.deepcopy(data)
+
+
+@lru_cache(maxsize=128)
+def _ruamel_cached(text: str, all_documents: bool) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -224,11 +260,10 @@ def ruamel_load(text: str, source: str, first_line: int = 1, *, all_documents: b
         # "could not find expected ':'" is noticed a line late; the key it was scanning is the culprit.
         late = exc.context is not None and "simple key" in exc.context and exc.context_mark is not None
         mark = exc.context_mark if late else (exc.problem_mark or exc.context_mark)
-        line = first_line + mark.line if mark is not None else first_line
-        what = (exc.problem or exc.context or "invalid YAML").strip()
-        raise ParseError(source, line, f"invalid YAML ({what})") from None
+        raise _Invalid(mark.line if mark is not None else None,
+                       (exc.problem or exc.context or "invalid YAML").strip()) from None
     except YAMLError as exc:
-        raise ParseError(source, first_line, f"invalid YAML ({exc})") from None
+        raise _Invalid(None, str(exc)) from None
 
 
 def load_stream(text: str, source: str) -> Iterator[Document]:
