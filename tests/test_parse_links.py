@@ -155,6 +155,21 @@ def test_fast_reader_agrees_with_ruamel_on_fixtures(path: Path) -> None:
             assert _types(fast) == _types(slow)
 
 
+@pytest.mark.parametrize("lines", [
+    ["a:", "- 1", "- 2", "b: 3"],  # a list at its key's indent, then the next key
+    ["a:", "  - x", "b:", "- y", "c:"],
+    ["top:", "  l:", "  - 1", "  k: v", "z: 1"],
+    ["- name: x", "  files:", "  - a", "  kind: y"],  # a top-level list: left to ruamel
+    ["top:", "  l:", "  - 1", " k: v"],  # a key at no open indent: left to ruamel, which refuses it
+], ids=lambda lines: "|".join(lines))
+def test_fast_reader_reads_compact_lists_as_ruamel_does(lines: list[str]) -> None:
+    try:
+        fast = _fast(lines)
+    except _Unsupported:
+        return
+    assert fast == _slow(lines, "x", 1)
+
+
 def test_the_scalar_memo_never_shares_a_container() -> None:
     """Scalars are remembered by their text; an empty `{}` or `[]` must still be a new object each time, or
     a caller adding to one would change every document that has one."""

@@ -188,6 +188,18 @@ def _open_block(pending: tuple[int, dict[str, Any], str], content: str, indent: 
         p_parent[p_key] = None
 
 
+def _end_compact_list(stack: _Stack, indent: int) -> dict[str, Any]:
+    """A list written at its key's indent (`files:` then `- a`) ends at the next key of that indent: the
+    mapping that holds the key goes on."""
+    if len(stack) < 2 or stack[-2][0] != indent:
+        raise _Unsupported
+    stack.pop()
+    parent = stack[-1][1]
+    if not isinstance(parent, dict):
+        raise _Unsupported
+    return parent
+
+
 def _fast(lines: list[str]) -> Any:
     """The block-style subset of YAML that talosctl prints, line by line; `_Unsupported` for anything else.
     The hot loop of every capture read: a line at the indent of the line before costs a few string
@@ -228,7 +240,7 @@ def _fast(lines: list[str]) -> Any:
             c_indent, container = stack[-1]
             continue
         if not isinstance(container, dict):
-            raise _Unsupported
+            container = _end_compact_list(stack, indent)
         key, sep, rest = content.partition(": ")
         if not sep:
             if content[-1] != ":" or " " in content:
