@@ -179,7 +179,7 @@ def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
         return None
     if not sep:
         key, rest = item[:-1], ""
-    if not key or key[0] in "\"'{[&*!|>%@`#-" or key != key.strip() or key not in _TEXT_KEYS and _typed_key(key):
+    if not key or key[0] in "\"'{[&*!|>%@`#-" or key != key.strip() or (key not in _TEXT_KEYS and _typed_key(key)):
         raise _Unsupported
     entry: dict[str, Any] = {}
     container.append(entry)
