@@ -4,6 +4,7 @@ wizard and output."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "talosbond"
@@ -12,9 +13,15 @@ UI_MODULES = {"typer", "rich", "questionary"}
 UI_ALLOWED = {"wizard.py", "output.py"}
 
 
+@cache
+def _tree(path: Path) -> ast.Module:
+    """A module's syntax tree, parsed once for all the checks below."""
+    return ast.parse(path.read_text())
+
+
 def _imports(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -86,7 +93,7 @@ def _runtime_imports(path: Path) -> set[str]:
                 found.update(a.name.removeprefix("talosbond.") for a in child.names if a.name.startswith("talosbond."))
             walk(child)
 
-    walk(ast.parse(path.read_text()))
+    walk(_tree(path))
     return found
 
 
@@ -127,7 +134,7 @@ def test_no_function_is_longer_than_a_screen() -> None:
     long = sorted(
         f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
         for path in _modules()
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in ast.walk(_tree(path))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     )
