@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
@@ -562,4 +563,13 @@ def fetch_api(conn: Connection, progress: Progress | None = None) -> list[RawNod
             "warning: --insecure: talking TLS without a client certificate and WITHOUT verifying the server "
             "(maintenance mode); anyone on the path could impersonate the node\n"
         )
-    return asyncio.run(_Fetcher(chosen, progress).run())
+    # A fleet's replies arrive as many small objects that all live on: collecting the young generation every
+    # 700 allocations promotes and rescans them again and again, and full collections scan the whole fleet so
+    # far (measured: 6% of a 1000-node discovery's CPU, 10% of a 5000-node one, most of it in full
+    # collections; with this threshold over the fetch, 2% and 3%).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    try:
+        return asyncio.run(_Fetcher(chosen, progress).run())
+    finally:
+        gc.set_threshold(*thresholds)
