@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from cli import run
 from conftest import REPO
-from ruamel.yaml import YAML
 
 from talosbond.lint import lint_text
+from talosbond.parsing.yamlish import load_stream
 
 ORACLE = REPO.parent / "shared" / "talos" / "oracle"
 
@@ -78,7 +78,9 @@ TWICE = {
 
 @cache
 def _all_cases() -> list[dict[str, Any]]:
-    cases: list[dict[str, Any]] = YAML(typ="safe").load((ORACLE / "cases.yaml").read_text())["cases"]
+    # read at collection, in every test worker: the line reader takes 10 ms where ruamel takes a second
+    (index,) = load_stream((ORACLE / "cases.yaml").read_text(), "cases.yaml")
+    cases: list[dict[str, Any]] = index.data["cases"]
     return cases
 
 

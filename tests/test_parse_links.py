@@ -144,13 +144,47 @@ def test_invalid_json_names_the_line() -> None:
 @pytest.mark.parametrize("path", scenarios(), ids=lambda p: p.relative_to(p.parent.parent).as_posix())
 def test_fast_reader_agrees_with_ruamel_on_fixtures(path: Path) -> None:
     """The line reader must give what a real YAML loader gives, types included, for every fixture document."""
-    text = (path / "links.yaml").read_text()
-    for chunk in text.split("\n---\n"):
-        lines = chunk.splitlines()
+    for name in ("links.yaml", "addresses.yaml", "routes.yaml"):
+        if not (path / name).is_file():
+            continue
+        for chunk in (path / name).read_text().split("\n---\n"):
+            lines = chunk.splitlines()
+            fast = _fast(lines)
+            slow = _slow(lines, "x", 1)
+            assert fast == slow
+            assert _types(fast) == _types(slow)
+
+
+@pytest.mark.parametrize("lines", [
+    ["a:", "- 1", "- 2", "b: 3"],  # a list at its key's indent, then the next key
+    ["a:", "  - x", "b:", "- y", "c:"],
+    ["top:", "  l:", "  - 1", "  k: v", "z: 1"],
+    ["- name: x", "  files:", "  - a", "  kind: y"],  # a top-level list: left to ruamel
+    ["top:", "  l:", "  - 1", " k: v"],  # a key at no open indent: left to ruamel, which refuses it
+], ids=lambda lines: "|".join(lines))
+def test_fast_reader_reads_compact_lists_as_ruamel_does(lines: list[str]) -> None:
+    try:
         fast = _fast(lines)
-        slow = _slow(lines, "x", 1)
-        assert fast == slow
-        assert _types(fast) == _types(slow)
+    except _Unsupported:
+        return
+    assert fast == _slow(lines, "x", 1)
+
+
+def test_the_scalar_memo_never_shares_a_container() -> None:
+    """Scalars are remembered by their text; an empty `{}` or `[]` must still be a new object each time, or
+    a caller adding to one would change every document that has one."""
+    first = _fast(["a: {}", "b: []", "c: x"])
+    second = _fast(["a: {}", "b: []", "c: x"])
+    assert first["a"] is not second["a"] and first["b"] is not second["b"]
+    first["a"]["added"] = 1
+    assert second == {"a": {}, "b": [], "c": "x"}
+
+
+def test_a_skipped_document_leaves_the_others_and_their_lines() -> None:
+    text = "a: 1\n---\nspec:\n    table: local\n---\n# note\nb: 2\n"
+    docs = list(load_stream(text, "routes.yaml", skip="    table: local"))
+    assert [(d.line, d.data) for d in docs] == [(1, {"a": 1}), (7, {"b": 2})]
+    assert len(list(load_stream(text, "routes.yaml"))) == 3
 
 
 @pytest.mark.parametrize("value", [

@@ -67,20 +67,25 @@ def test_a_file_then_the_command_line() -> None:
         parse_settings({"disable": ["TB001"]}, "f")
 
 
+def _found(start: Path) -> Settings:
+    table = find_settings(start)
+    return parse_settings(*table) if table is not None else Settings()
+
+
 def test_settings_files_are_found_from_the_cwd_upward(tmp_path: Path) -> None:
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
-    assert find_settings(deep) == Settings()
+    assert find_settings(deep) is None
     (tmp_path / "pyproject.toml").write_text('[tool.talosbond]\nignore = ["TB006"]\n')
     (tmp_path / "a" / "pyproject.toml").write_text('[project]\nname = "x"\n')  # no table: keep looking
-    assert find_settings(deep).ignore == ("TB006",)
+    assert _found(deep).ignore == ("TB006",)
     (deep / ".talosbond.yaml").write_text("select: [TB001]\nlevel:\n  TB001: warning\n")
-    found = find_settings(deep)
+    found = _found(deep)
     assert found.select == ("TB001",) and found.levels == (("TB001", "warning"),)
-    assert read_settings_file(tmp_path / "pyproject.toml").ignore == ("TB006",)
+    assert parse_settings(*read_settings_file(tmp_path / "pyproject.toml")).ignore == ("TB006",)
     (deep / ".talosbond.yaml").write_text("level: [TB001]\n")
     with pytest.raises(UsageError, match="level"):
-        find_settings(deep)
+        _found(deep)
 
 
 @pytest.fixture

@@ -234,11 +234,12 @@ def _connection(runtime: Runtime, given: dict[str, Any], want_bonding: bool, sou
 def _rule_settings(given: dict[str, Any]) -> Settings:
     from pathlib import Path
 
-    from talosbond.rules import cli_settings, merge_settings
+    from talosbond.rules import Settings, cli_settings, merge_settings, parse_settings
     from talosbond.sources.settings import find_settings, read_settings_file
 
     config = given["settings_file"]
-    base = read_settings_file(Path(config)) if config else find_settings(Path.cwd())
+    table = read_settings_file(Path(config)) if config else find_settings(Path.cwd())
+    base = parse_settings(*table) if table is not None else Settings()
     return merge_settings(base, cli_settings(given["select"] or (), given["ignore"] or (), given["level"] or ()))
 
 

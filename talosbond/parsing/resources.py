@@ -23,9 +23,9 @@ def _count(value: Any) -> int:
     return int(value) if isinstance(value, str) and value.isdigit() else 0
 
 
-def _resources(text: str, source: str, rtype: str) -> list[tuple[int, dict[str, Any]]]:
+def _resources(text: str, source: str, rtype: str, skip: str | None = None) -> list[tuple[int, dict[str, Any]]]:
     out = []
-    for doc in load_stream(text, source):
+    for doc in load_stream(text, source, skip):
         data = doc.data
         if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
             raise ParseError(source, doc.line, f"expected a {rtype} resource with a `spec:` mapping")
@@ -55,7 +55,8 @@ def parse_addresses(text: str, source: str = "addresses.yaml") -> list[Address]:
 def parse_routes(text: str, source: str = "routes.yaml") -> list[Route]:
     """`talosctl get routes -o yaml` -> routes of the main table with their outgoing link."""
     out = []
-    for line, spec in _resources(text, source, "RouteStatuses.net.talos.dev"):
+    # talosctl prints a route's table as `    table: local` (spec level): those are never read, so not parsed
+    for line, spec in _resources(text, source, "RouteStatuses.net.talos.dev", skip="    table: local"):
         link = spec.get("outLinkName") or ""
         if not isinstance(link, str):
             raise ParseError(source, line, "expected `outLinkName: <link>`")

@@ -131,6 +131,25 @@ def _timestamp(match: re.Match[str]) -> dt.datetime:
 
 _Stack = list[tuple[int, dict[str, Any] | list[Any]]]
 
+# Scalars already read, by their text: a capture repeats most values (types, states, flags, timestamps, the
+# same MACs in every document of a node) and typing a scalar costs more than finding it here. Only immutable
+# results are kept (`{}` and `[]` are new containers each time); the memo is emptied when it grows large.
+_SEEN: dict[str, Any] = {}
+_SEEN_MAX = 1 << 16
+_MISS = object()
+
+
+def _typed(value: str) -> Any:
+    found = _SEEN.get(value, _MISS)
+    if found is not _MISS:
+        return found
+    found = _scalar(value)
+    if not isinstance(found, dict | list):
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[value] = found
+    return found
+
 
 def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
                stack: _Stack) -> tuple[int, dict[str, Any], str] | None:
@@ -141,7 +160,7 @@ def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
     item_indent = indent + len(content) - len(item)
     key, sep, rest = item.partition(": ")
     if not sep and not item.endswith(":"):
-        container.append(_scalar(item))
+        container.append(_typed(item))
         return None
     if not sep:
         key, rest = item[:-1], ""
@@ -151,56 +170,89 @@ def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
     container.append(entry)
     stack.append((item_indent, entry))
     if rest.strip():
-        entry[key] = _scalar(rest.strip())
+        entry[key] = _typed(rest.strip())
         return None
     return (item_indent, entry, key)
 
 
+def _open_block(pending: tuple[int, dict[str, Any], str], content: str, indent: int, stack: _Stack) -> None:
+    """The line after a bare `key:`: the key's block starts here (a deeper line, or a list at its indent),
+    or the key had no value."""
+    p_indent, p_parent, p_key = pending
+    is_item = content == "-" or content.startswith("- ")
+    if indent > p_indent or (indent == p_indent and is_item):
+        new: dict[str, Any] | list[Any] = [] if is_item else {}
+        p_parent[p_key] = new
+        stack.append((indent, new))
+    else:
+        p_parent[p_key] = None
+
+
+def _end_compact_list(stack: _Stack, indent: int) -> dict[str, Any]:
+    """A list written at its key's indent (`files:` then `- a`) ends at the next key of that indent: the
+    mapping that holds the key goes on."""
+    if len(stack) < 2 or stack[-2][0] != indent:
+        raise _Unsupported
+    stack.pop()
+    parent = stack[-1][1]
+    if not isinstance(parent, dict):
+        raise _Unsupported
+    return parent
+
+
 def _fast(lines: list[str]) -> Any:
+    """The block-style subset of YAML that talosctl prints, line by line; `_Unsupported` for anything else.
+    The hot loop of every capture read: a line at the indent of the line before costs a few string
+    operations and one memo lookup."""
     root: dict[str, Any] = {}
-    # Each entry: the indent of the container's lines, and the container.
+    # Each entry: the indent of the container's lines, and the container; the top one is also kept in
+    # c_indent/container.
     stack: _Stack = [(0, root)]
+    c_indent, container = stack[-1]
     pending: tuple[int, dict[str, Any], str] | None = None  # a "key:" waiting for its block
+    seen, miss = _SEEN, _MISS
     for raw in lines:
         content = raw.lstrip(" ")
-        if not content or content[0] == "#":
+        if not content:
             continue
+        first = content[0]
+        if first == "#":
+            continue
+        if first == "\t":
+            raise _Unsupported
         indent = len(raw) - len(content)
-        if content[0] == "\t":
-            raise _Unsupported
-        content = content.rstrip()
-        if not content:  # only characters str.rstrip() counts as blanks (\x1c-\x1f): leave them to ruamel
-            raise _Unsupported
+        if content[-1] <= " ":
+            content = content.rstrip()
+            if not content:  # only characters str.rstrip() counts as blanks (\x1c-\x1f): leave them to ruamel
+                raise _Unsupported
         if pending is not None:
-            p_indent, p_parent, p_key = pending
+            _open_block(pending, content, indent, stack)
             pending = None
-            is_item = content == "-" or content.startswith("- ")
-            if indent > p_indent or (indent == p_indent and is_item):
-                new: dict[str, Any] | list[Any] = [] if is_item else {}
-                p_parent[p_key] = new
-                stack.append((indent, new))
-            else:
-                p_parent[p_key] = None
-        while stack[-1][0] > indent:
-            stack.pop()
-        c_indent, container = stack[-1]
-        if c_indent != indent:
-            raise _Unsupported
-        if content[0] == "-" and (len(content) == 1 or content[1] == " "):
+            c_indent, container = stack[-1]
+        if indent != c_indent:
+            while stack[-1][0] > indent:
+                stack.pop()
+            c_indent, container = stack[-1]
+            if c_indent != indent:
+                raise _Unsupported
+        if first == "-" and (len(content) == 1 or content[1] == " "):
             pending = _list_item(container, content, indent, stack)
+            c_indent, container = stack[-1]
             continue
         if not isinstance(container, dict):
-            raise _Unsupported
+            container = _end_compact_list(stack, indent)
         key, sep, rest = content.partition(": ")
         if not sep:
-            if not content.endswith(":") or " " in content:
+            if content[-1] != ":" or " " in content:
                 raise _Unsupported
             key, rest = content[:-1], ""
-        if not key or key[0] in "\"'{[&*!|>%@`#?" or key != key.strip() or key in container:
+        if not key or key[0] in "\"'{[&*!|>%@`#?" or key[-1] in " \t" or key in container:
             raise _Unsupported
-        rest = rest.strip()
+        if rest and rest[0] <= " ":
+            rest = rest.strip()
         if rest:
-            container[key] = _scalar(rest)
+            value = seen.get(rest, miss)
+            container[key] = _typed(rest) if value is miss else value
         else:
             pending = (indent, container, key)
     if pending is not None:
@@ -266,25 +318,23 @@ def _ruamel_cached(text: str, all_documents: bool) -> Any:
         raise _Invalid(None, str(exc)) from None
 
 
-def load_stream(text: str, source: str) -> Iterator[Document]:
+def load_stream(text: str, source: str, skip: str | None = None) -> Iterator[Document]:
     """Split a YAML stream into documents and load each in turn; raises `ParseError` naming the line.
 
-    Lazy, so that a problem in an early document is reported before one in a later document.
+    Lazy, so that a problem in an early document is reported before one in a later document. A document
+    with the line `skip` (exactly) is passed over unread: a caller that drops such documents anyway spares
+    their parsing (a fleet's routes of the local table, two thirds of them).
     """
-    lines: list[str] = []
-    start = 1
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        if raw.startswith("---") and raw.rstrip() == "---":
-            doc = _load(lines, start, source)
+    lines = text.splitlines()
+    bounds = [i for i, raw in enumerate(lines) if raw[:3] == "---" and raw.rstrip() == "---"]
+    start = 0
+    for end in [*bounds, len(lines)]:
+        chunk = lines[start:end]
+        if skip is None or skip not in chunk:
+            doc = _load(chunk, start + 1, source)
             if doc is not None:
                 yield doc
-            lines = []
-            start = lineno + 1
-            continue
-        lines.append(raw)
-    doc = _load(lines, start, source)
-    if doc is not None:
-        yield doc
+        start = end + 1
 
 
 def _load(lines: list[str], start: int, source: str) -> Document | None:

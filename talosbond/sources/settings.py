@@ -1,8 +1,9 @@
 """Finding and reading talosbond's settings file: `.talosbond.yaml`, or `[tool.talosbond]` in a
 `pyproject.toml`, in the current directory or the nearest one above it (as yamllint and ruff look).
 
-Only the reading is here (I/O); what the settings mean, and how the command line goes on top of them, is
-`talosbond.rules` (pure).
+Only the reading is here (I/O): each function returns the settings table as read, with where it came from
+(for messages). What the settings mean, and how the command line goes on top of them, is
+`talosbond.rules.parse_settings` (pure).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from talosbond.errors import UsageError
-from talosbond.rules import Settings, parse_settings
 
 YAML_NAME = ".talosbond.yaml"
+# A settings table as read, and where it came from (`.talosbond.yaml`, or `pyproject.toml [tool.talosbond]`).
+Table = tuple[dict[str, Any], str]
 
 
 def _yaml(path: Path) -> dict[str, Any]:
@@ -43,20 +45,19 @@ def _toml_table(path: Path) -> dict[str, Any] | None:
     return table
 
 
-def read_settings_file(path: Path) -> Settings:
+def read_settings_file(path: Path) -> Table:
     """One settings file named on the command line (`--config FILE`)."""
     try:
         if path.name.endswith(".toml"):
-            table = _toml_table(path)
-            return parse_settings(table or {}, f"{path} [tool.talosbond]")
-        return parse_settings(_yaml(path), str(path))
+            return _toml_table(path) or {}, f"{path} [tool.talosbond]"
+        return _yaml(path), str(path)
     except OSError as exc:
         raise UsageError(f"{path}: {exc.strerror or exc}") from None
 
 
-def find_settings(start: Path) -> Settings:
-    """The nearest settings from `start` upward; empty settings when there is none. A `pyproject.toml`
-    without a `[tool.talosbond]` table does not count."""
+def find_settings(start: Path) -> Table | None:
+    """The nearest settings from `start` upward; None when there are none. A `pyproject.toml` without a
+    `[tool.talosbond]` table does not count."""
     for directory in (start, *start.parents):
         candidate = directory / YAML_NAME
         if candidate.is_file():
@@ -68,5 +69,5 @@ def find_settings(start: Path) -> Settings:
             except OSError:
                 continue
             if table is not None:
-                return parse_settings(table, f"{pyproject} [tool.talosbond]")
-    return Settings()
+                return table, f"{pyproject} [tool.talosbond]"
+    return None
