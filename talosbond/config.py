@@ -115,9 +115,9 @@ def _list(value: Any) -> list[Any]:
 
 def load_documents(text: str, filename: str) -> list[Any]:
     """All YAML documents of a config file; `ParseError` with the line on bad YAML."""
-    from talosbond.parsing.yamlish import ruamel_load
+    from talosbond.parsing.yamlish import load_all
 
-    docs = [doc for doc in ruamel_load(text, filename, all_documents=True) if doc is not None]
+    docs = load_all(text, filename)
     if not docs:
         raise ParseError(filename, None, "empty file: expected a machine config or a patch")
     for doc in docs:

@@ -97,9 +97,9 @@ def _plain(value: Any) -> Any:
 
 
 def load_docs(text: str, filename: str) -> list[Any]:
-    from talosbond.parsing.yamlish import ruamel_load
+    from talosbond.parsing.yamlish import load_all
 
-    return [_plain(d) for d in ruamel_load(text, filename, all_documents=True) if d is not None]
+    return [_plain(d) for d in load_all(text, filename)]
 
 
 def load_patch(text: str, filename: str = "<patch>") -> Patch:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any
 
 import questionary
 
@@ -25,6 +26,10 @@ from talosbond.output import human_bytes, print_discovery, print_notes, print_pr
 from talosbond.plan import HASH_MODES, HASH_POLICIES, LACP_RATES, MODES, PRIMARY_MODES, nodes_version
 from talosbond.ranking import Ranking, rank_node
 from talosbond.sources import Connection
+
+if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
 
 EXIT_INTERRUPTED = 130
 
@@ -251,13 +256,20 @@ def _run(conn: Connection, written: list[str]) -> int:
     return 0
 
 
-def run_wizard(conn: Connection) -> int:
-    """Ask, show, write. Returns the exit code (130 after Ctrl-C, with nothing written)."""
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
+def run_wizard(conn: Connection, terminal: tuple[Input, Output] | None = None) -> int:
+    """Ask, show, write. Returns the exit code (130 after Ctrl-C, with nothing written). `terminal` is a
+    keyboard and screen to ask on instead of the process's own terminal: tests type into it in-process."""
+    if terminal is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("the wizard needs a terminal", "in scripts use `talosbond patch` with options")
+    session: AbstractContextManager[object] = nullcontext()
+    if terminal is not None:
+        from prompt_toolkit.application import create_app_session
+
+        session = create_app_session(input=terminal[0], output=terminal[1])
     written: list[str] = []
     try:
-        return _run(conn, written)
+        with session:
+            return _run(conn, written)
     except KeyboardInterrupt:
         done = f"only {', '.join(written)} written" if written else "nothing written"
         sys.stderr.write(f"\nwizard cancelled, {done}\n")

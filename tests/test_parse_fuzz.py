@@ -36,7 +36,7 @@ def _only_parse_errors(fn, text: str) -> None:  # type: ignore[no-untyped-def]
         fn(text, "fuzz")
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(EDITS)
 def test_mutated_links(edits: list[tuple[int, int, str]]) -> None:
     _only_parse_errors(parse_links, _mutate(LINKS, edits))

@@ -1,16 +1,30 @@
-"""`talosbond wizard` in a real pseudo-terminal (pexpect), answering as a person would."""
+"""`talosbond wizard` answered as a person would. Most cases run in this process: the keys go into
+prompt_toolkit's pipe input, each once its question is on the (text) screen. The real terminal path runs end
+to end: `python -m talosbond wizard` in a pexpect pseudo-terminal."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import json
+import re
 import sys
+import threading
+from collections import deque
 from pathlib import Path
+from unittest import mock
 
 import pexpect
+import prompt_toolkit.application.application as pt_application
 import pytest
 from cli import run
 from conftest import FIXTURES
+from prompt_toolkit.data_structures import Size
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output.plain_text import PlainTextOutput
 
+from talosbond.cli import Runtime
 from talosbond.config import load_documents
 
 SEED = FIXTURES / "e1000e-onboard-plus-addin"
@@ -20,7 +34,24 @@ CARRY = ("--address", "10.13.17.19/24", "--gateway", "10.13.17.1")
 PORTS = ("--ports", "enp0s31f6,enp1s0")
 
 
-class Wizard:
+class Asker:
+    """Answers lined up or typed as each prompt (a regular expression, as for pexpect) shows."""
+
+    seen: list[str]  # what was shown before each prompt, then the rest
+
+    def answer(self, prompt: str, keys: str = ENTER) -> None:
+        raise NotImplementedError
+
+    def text(self, prompt: str, value: str) -> None:
+        self.answer(prompt, CLEAR + value + ENTER)
+
+    def finish(self) -> int:
+        raise NotImplementedError
+
+
+class Terminal(Asker):
+    """`python -m talosbond wizard` in a pseudo-terminal, each answer typed when its prompt shows."""
+
     def __init__(self, tmp_path: Path, *args: str) -> None:
         # PROMPT_TOOLKIT_NO_CPR: no cursor-position request, which a pty without a terminal never answers.
         env = {"PATH": "/usr/bin:/bin", "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
@@ -29,15 +60,12 @@ class Wizard:
         # pexpect waits 50 ms before every send for programs that set up the terminal late; questionary is in
         # raw mode before it draws the prompt we wait for, so the keys can go at once.
         self.child.delaybeforesend = None
-        self.seen: list[str] = []
+        self.seen = []
 
     def answer(self, prompt: str, keys: str = ENTER) -> None:
         self.child.expect(prompt)
         self.seen.append(self.child.before or "")
         self.child.send(keys)
-
-    def text(self, prompt: str, value: str) -> None:
-        self.answer(prompt, CLEAR + value + ENTER)
 
     def finish(self) -> int:
         self.child.expect(pexpect.EOF)
@@ -46,13 +74,75 @@ class Wizard:
         return int(self.child.exitstatus if self.child.exitstatus is not None else -1)
 
 
-def _bond(w: Wizard, mode_keys: str = ENTER) -> None:
+class Screen(PlainTextOutput):
+    """The wizard's screen as plain text. A flush ends every redraw: then, as pexpect would, the next awaited
+    prompt is looked for after the last one found, and its keys are typed only once it shows."""
+
+    def __init__(self, keyboard: PipeInput, steps: deque[tuple[str, str]], seen: list[str]) -> None:
+        self.drawn = io.StringIO()
+        super().__init__(self.drawn)
+        self.keyboard, self.steps, self.seen, self.at = keyboard, steps, seen, 0
+
+    def get_size(self) -> Size:
+        return Size(rows=24, columns=120)  # wide enough that no prompt line wraps
+
+    def flush(self) -> None:
+        super().flush()
+        text = self.drawn.getvalue()
+        while self.steps and (found := re.compile(self.steps[0][0]).search(text, self.at)):
+            self.seen.append(text[self.at:found.start()])
+            self.at = found.end()
+            self.keyboard.send_text(self.steps.popleft()[1])
+
+    def rest(self) -> str:
+        return self.drawn.getvalue()[self.at:]
+
+
+# prompt_toolkit builds its default key bindings (emacs, vi, mouse: some 600 of them) afresh for every question,
+# half the time of an in-process run. They keep no state (filters and handlers look at the running app), so
+# the in-process runs share one set; the terminal runs keep the library as it is.
+_DEFAULT_BINDINGS = functools.cache(pt_application.load_key_bindings)
+
+
+class Wizard(Asker):
+    """`talosbond wizard` run in this process (as `talosbond` would run it, through the CLI), on a pipe for a
+    keyboard and text for a screen; `answer` lines up the keys for a prompt, `finish` runs it."""
+
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        self.cwd, self.args = tmp_path, args
+        self.steps: deque[tuple[str, str]] = deque()
+        self.seen = []
+
+    def answer(self, prompt: str, keys: str = ENTER) -> None:
+        self.steps.append((prompt, keys))
+
+    def finish(self) -> int:
+        with (create_pipe_input() as keyboard, contextlib.chdir(self.cwd),
+              mock.patch.object(pt_application, "load_key_bindings", _DEFAULT_BINDINGS)):
+            screen = Screen(keyboard, self.steps, self.seen)
+            # A question the test does not answer waits for keys for ever: closing the keyboard ends it (EOFError).
+            watchdog = threading.Timer(60, keyboard.close)
+            watchdog.start()
+            try:
+                result = run("wizard", "--from", str(SEED), *self.args, runtime=Runtime(terminal=(keyboard, screen)))
+            except Exception as exc:  # click turns the closed keyboard's EOFError into an abort
+                awaited = repr(self.steps[0][0]) if self.steps else "its end"
+                raise AssertionError(f"the wizard stopped while the test awaited {awaited}; the screen ends:\n"
+                                     f"{screen.rest()[-2000:]}") from exc
+            finally:
+                watchdog.cancel()
+        self.seen.append(screen.rest() + result.out + result.err)
+        assert not self.steps, f"never asked: {self.steps[0][0]}"
+        return result.code
+
+
+def _bond(w: Asker, mode_keys: str = ENTER) -> None:
     w.answer("Cards to bond")  # the suggested pair is pre-selected
     w.answer("Bond name")
     w.answer("Bond mode", mode_keys)
 
 
-def _addressing_and_rest(w: Wizard, vlans: str = "", vlan_address: str = "", address_keys: str = ENTER) -> None:
+def _addressing_and_rest(w: Asker, vlans: str = "", vlan_address: str = "", address_keys: str = ENTER) -> None:
     w.answer("Address of the bond", address_keys)  # first choice: keep the node's address
     w.text("VLAN ids", vlans)
     if vlans:
@@ -61,7 +151,7 @@ def _addressing_and_rest(w: Wizard, vlans: str = "", vlan_address: str = "", add
     w.answer("Write it as")
 
 
-def _active_backup_defaults(w: Wizard) -> None:
+def _active_backup_defaults(w: Asker) -> None:
     _bond(w)
     w.answer("Primary card")
     for prompt in ("MII link", "updelay", "downdelay", "MTU of the bond"):
@@ -75,7 +165,7 @@ def _patch(*args: str) -> str:
 
 
 def test_defaults_write_what_patch_writes(tmp_path: Path) -> None:
-    w = Wizard(tmp_path)
+    w = Terminal(tmp_path)
     _active_backup_defaults(w)
     _addressing_and_rest(w, "87", "10.13.87.19/24")
     w.answer("Save to")
@@ -201,7 +291,7 @@ def test_answers_survive_a_retry(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
-    w = Wizard(tmp_path)
+    w = Terminal(tmp_path)
     _bond(w)
     w.answer("Primary card")
     w.child.expect("MII link")

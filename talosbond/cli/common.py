@@ -25,6 +25,9 @@ from talosbond.clock import Clock, RealClock
 from talosbond.errors import TalosbondError, UsageError
 
 if TYPE_CHECKING:  # the pipeline is imported inside the commands, to keep start-up light
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
+
     from talosbond.discovery import Discovery
     from talosbond.model import Node, NodeError
     from talosbond.ranking import Ranking
@@ -101,6 +104,8 @@ class Runtime:
     debug: bool = False
     call_timeout: float = 30.0
     clock: Clock = field(default_factory=RealClock)
+    # the wizard's keyboard and screen; None: the process's terminal
+    terminal: tuple[Input, Output] | None = None
 
 
 class SourceKind(StrEnum):

@@ -11,17 +11,18 @@ from talosbond.cli.common import TalosVersionOpt, app, command
 from talosbond.errors import UsageError
 
 if TYPE_CHECKING:
+    from talosbond.cli.common import Runtime
     from talosbond.sources import Connection
 
 
 @app.command()
 @command()
-def wizard(conn: Connection) -> int:
+def wizard(conn: Connection, runtime: Runtime) -> int:
     """Answer questions (cards, mode and its options, addressing, VLANs, version, format) and get the patch
     `patch` would write, saved to a file; then NADs for the VLANs if you like. Ctrl-C exits 130."""
     from talosbond.wizard import run_wizard
 
-    return run_wizard(conn)
+    return run_wizard(conn, runtime.terminal)
 
 
 schema_app = typer.Typer(help="Talos's own config schema, used beside talosbond's when cached.", no_args_is_help=True)

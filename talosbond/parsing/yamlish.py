@@ -151,6 +151,21 @@ def _typed(value: str) -> Any:
     return found
 
 
+# Keys known to read as text. ruamel types a key as it types a value (`1:` is the int 1, `true:` a bool):
+# the reader takes only text keys and leaves a document with any other to ruamel.
+_TEXT_KEYS: set[str] = set()
+
+
+def _typed_key(key: str) -> bool:
+    """Whether `key` reads as anything but itself as text (raises `_Unsupported` where ruamel must say)."""
+    if _plain(key) != key or not isinstance(_plain(key), str):
+        return True
+    if len(_TEXT_KEYS) >= _SEEN_MAX:
+        _TEXT_KEYS.clear()
+    _TEXT_KEYS.add(key)
+    return False
+
+
 def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
                stack: _Stack) -> tuple[int, dict[str, Any], str] | None:
     """A `- item` line: a scalar item, or a mapping item whose first key may wait for its block."""
@@ -164,7 +179,7 @@ def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
         return None
     if not sep:
         key, rest = item[:-1], ""
-    if not key or key[0] in "\"'{[&*!|>%@`#-" or key != key.strip():
+    if not key or key[0] in "\"'{[&*!|>%@`#-" or key != key.strip() or (key not in _TEXT_KEYS and _typed_key(key)):
         raise _Unsupported
     entry: dict[str, Any] = {}
     container.append(entry)
@@ -210,7 +225,7 @@ def _fast(lines: list[str]) -> Any:
     stack: _Stack = [(0, root)]
     c_indent, container = stack[-1]
     pending: tuple[int, dict[str, Any], str] | None = None  # a "key:" waiting for its block
-    seen, miss = _SEEN, _MISS
+    seen, miss, text_keys = _SEEN, _MISS, _TEXT_KEYS
     for raw in lines:
         content = raw.lstrip(" ")
         if not content:
@@ -247,6 +262,8 @@ def _fast(lines: list[str]) -> Any:
                 raise _Unsupported
             key, rest = content[:-1], ""
         if not key or key[0] in "\"'{[&*!|>%@`#?" or key[-1] in " \t" or key in container:
+            raise _Unsupported
+        if key not in text_keys and _typed_key(key):
             raise _Unsupported
         if rest and rest[0] <= " ":
             rest = rest.strip()
@@ -316,6 +333,19 @@ def _ruamel_cached(text: str, all_documents: bool) -> Any:
                        (exc.problem or exc.context or "invalid YAML").strip()) from None
     except YAMLError as exc:
         raise _Invalid(None, str(exc)) from None
+
+
+# Lines that mark documents in ways the splitter in load_stream does not take apart (`--- {a: 1}`, `...`,
+# a `%YAML` directive): a stream with one is left whole to ruamel.
+_ODD_MARKERS = re.compile(r"^(?:---[ \t]*[^\s]|\.\.\.|%)", re.MULTILINE)
+
+
+def load_all(text: str, source: str) -> list[Any]:
+    """Every document of a YAML stream (a config, a patch), as ruamel.yaml loads them, empty ones left out:
+    each block-style document through the line reader, the rest through ruamel. `ParseError` names the line."""
+    if _ODD_MARKERS.search(text):
+        return [doc for doc in ruamel_load(text, source, all_documents=True) if doc is not None]
+    return [doc.data for doc in load_stream(text, source) if doc.data is not None]
 
 
 def load_stream(text: str, source: str, skip: str | None = None) -> Iterator[Document]:
