@@ -27,7 +27,8 @@ class Discovery:
 
 # Parsing is pure CPU: from this many nodes on, the nodes are parsed in one process per core. A 1000-node
 # capture is ~30 MB of YAML; below a few hundred nodes the processes' start-up and the pickling of the
-# parsed nodes cost more than they save.
+# parsed nodes cost more than they save. Nodes read through the API carry protobuf resources instead of
+# YAML: decoding them here is several times cheaper than pickling them to a worker and the records back.
 PARALLEL_MIN_NODES = 200
 
 
@@ -52,7 +53,7 @@ def _parse_all(raws: list[RawNode]) -> list[Node | NodeError]:
 
     global _HANDED
     cores = os.cpu_count() or 1
-    if len(raws) < PARALLEL_MIN_NODES or cores < 2:
+    if len(raws) < PARALLEL_MIN_NODES or cores < 2 or any(raw.resources for raw in raws):
         return [_parse_one(raw) for raw in raws]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -217,6 +217,15 @@ def test_grpclib_internals_the_api_source_relies_on() -> None:
     assert "_protocol_factory" in vars(Channel)
     assert list(inspect.signature(H2Protocol.__init__).parameters) == ["self", "handler", "config", "h2_config"]
     assert "connection_lost" in vars(H2Protocol)
+    # _replies() reads a reply stream off the HTTP/2 buffer whole, inside the call's deadline wrapper
+    from grpclib.client import Stream
+    from grpclib.protocol import Buffer
+
+    acked: list[int] = []
+    buffer = Buffer(acked.append)
+    assert {"_unacked", "_eof", "_ack_callback"} <= set(vars(buffer))
+    assert "self._wrapper = " in inspect.getsource(Stream.__aenter__)
+    assert "self._stream = stream" in inspect.getsource(Stream.send_request)
 
     async def build() -> None:
         channel = api._Channel("127.0.0.1", 1, ssl=None)
@@ -229,3 +238,34 @@ def test_grpclib_internals_the_api_source_relies_on() -> None:
             channel.close()
 
     asyncio.run(build())
+
+
+def test_reply_stream_is_read_whole_acked_as_it_arrives_and_split_into_messages() -> None:
+    """A reply's messages may span DATA frames and frames may hold several; flow control is acknowledged
+    for each batch as it arrives (a server with a closed window would otherwise stall), not at the end."""
+    import asyncio
+
+    from grpclib.protocol import Buffer
+
+    messages = [b"one", b"", b"three" * 1000]
+    wire = b"".join(b"\0" + len(m).to_bytes(4, "big") + m for m in messages)
+
+    async def read() -> list[bytes]:
+        acked: list[int] = []
+        buffer = Buffer(acked.append)
+        buffer.add(wire[:7], 7)  # the second message's prefix cut across two frames
+        buffer.add(wire[7:], len(wire) - 7 + 4)  # padding counts for flow control
+        task = asyncio.ensure_future(api._drain(buffer))
+        await asyncio.sleep(0)
+        assert acked == [len(wire) + 4] and not task.done()
+        buffer.add(b"", 0)  # an empty DATA frame carrying END_STREAM
+        buffer.eof()
+        data = await task
+        assert acked == [len(wire) + 4]
+        return api._split(data, bytes, "listing links")
+
+    assert asyncio.run(read()) == messages
+    with pytest.raises(api._Failure, match="listing links: the reply is cut short"):
+        api._split(wire[:-1], bytes, "listing links")
+    with pytest.raises(api._Failure, match="compressed"):
+        api._split(b"\1" + wire[1:], bytes, "listing links")
