@@ -151,19 +151,22 @@ def _typed(value: str) -> Any:
     return found
 
 
-# Keys known to read as text. ruamel types a key as it types a value (`1:` is the int 1, `true:` a bool):
-# the reader takes only text keys and leaves a document with any other to ruamel.
-_TEXT_KEYS: set[str] = set()
+# Keys already found good: plain text the reader may take as it is. ruamel types a key as it types a value
+# (`1:` is the int 1, `true:` a bool), and quoted, anchored or tagged keys are its own: a document with such
+# a key is left to ruamel. Keys repeat in every document, so each is checked once.
+_GOOD_KEYS: set[str] = set()
 
 
-def _typed_key(key: str) -> bool:
-    """Whether `key` reads as anything but itself as text (raises `_Unsupported` where ruamel must say)."""
-    if _plain(key) != key or not isinstance(_plain(key), str):
-        return True
-    if len(_TEXT_KEYS) >= _SEEN_MAX:
-        _TEXT_KEYS.clear()
-    _TEXT_KEYS.add(key)
-    return False
+def _good_key(key: str) -> bool:
+    if not key or key[0] in "\"'{[&*!|>%@`#?-" or key[-1] in " \t" or key.strip() != key:
+        return False
+    typed = _plain(key)  # raises _Unsupported for spellings only ruamel may read
+    if typed != key or not isinstance(typed, str):
+        return False
+    if len(_GOOD_KEYS) >= _SEEN_MAX:
+        _GOOD_KEYS.clear()
+    _GOOD_KEYS.add(key)
+    return True
 
 
 def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
@@ -179,7 +182,7 @@ def _list_item(container: dict[str, Any] | list[Any], content: str, indent: int,
         return None
     if not sep:
         key, rest = item[:-1], ""
-    if not key or key[0] in "\"'{[&*!|>%@`#-" or key != key.strip() or (key not in _TEXT_KEYS and _typed_key(key)):
+    if key not in _GOOD_KEYS and not _good_key(key):
         raise _Unsupported
     entry: dict[str, Any] = {}
     container.append(entry)
@@ -225,15 +228,15 @@ def _fast(lines: list[str]) -> Any:
     stack: _Stack = [(0, root)]
     c_indent, container = stack[-1]
     pending: tuple[int, dict[str, Any], str] | None = None  # a "key:" waiting for its block
-    seen, miss, text_keys = _SEEN, _MISS, _TEXT_KEYS
+    seen, miss, good_keys = _SEEN, _MISS, _GOOD_KEYS
     for raw in lines:
         content = raw.lstrip(" ")
         if not content:
             continue
         first = content[0]
-        if first == "#":
-            continue
-        if first == "\t":
+        if first in "#\t":
+            if first == "#":
+                continue
             raise _Unsupported
         indent = len(raw) - len(content)
         if content[-1] <= " ":
@@ -261,9 +264,7 @@ def _fast(lines: list[str]) -> Any:
             if content[-1] != ":" or " " in content:
                 raise _Unsupported
             key, rest = content[:-1], ""
-        if not key or key[0] in "\"'{[&*!|>%@`#?" or key[-1] in " \t" or key in container:
-            raise _Unsupported
-        if key not in text_keys and _typed_key(key):
+        if key in container or (key not in good_keys and not _good_key(key)):
             raise _Unsupported
         if rest and rest[0] <= " ":
             rest = rest.strip()
