@@ -19,7 +19,7 @@ from talosbond.parsing.links import parse_links
 
 FILES = sorted(FIXTURES.rglob("links.yaml"))
 _UNSET = from_yaml({})  # a bond's settings when Talos printed none of them
-BYTE_STEP = 53  # prime, so that the cuts fall at every column over the file
+BYTE_STEP = 149  # prime, so that the cuts fall at every column over the file
 
 
 def _cuts(text: str) -> list[int]:

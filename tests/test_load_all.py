@@ -13,7 +13,9 @@ from talosbond.errors import ParseError
 from talosbond.parsing.yamlish import load_all, ruamel_load
 
 ORACLE = REPO.parent / "shared" / "talos" / "oracle"
-OWN = sorted(p for folder in ("fixtures", "tests") for p in (REPO / folder).rglob("*.yaml"))
+# Captures (links, addresses, routes) are compared document by document in test_parse_links.py.
+CAPTURES = {"links.yaml", "addresses.yaml", "routes.yaml"}
+OWN = sorted(p for folder in ("fixtures", "tests") for p in (REPO / folder).rglob("*.yaml") if p.name not in CAPTURES)
 
 
 def _typed(value: object) -> object:
@@ -38,7 +40,7 @@ def _same_as_ruamel(path: Path) -> None:
 
 
 def test_the_project_has_yaml_to_compare() -> None:
-    assert len(OWN) > 100
+    assert len(OWN) >= 40
 
 
 @pytest.mark.parametrize("path", OWN, ids=lambda p: p.relative_to(REPO).as_posix())
