@@ -22,6 +22,16 @@ for _name in ("COLUMNS", "LINES"):
     os.environ.pop(_name, None)
 
 
+def typed_tree(value: object) -> object:
+    """Loaded YAML with each key's and leaf's type beside it, for comparing two loaders: 1 and True, "1" and 1
+    must not compare equal."""
+    if isinstance(value, dict):
+        return [(typed_tree(k), typed_tree(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [typed_tree(v) for v in value]
+    return (type(value).__name__, repr(value))
+
+
 def sample(relative: str) -> Path:
     """A file under ../shared/samples; the test is skipped where the folder is absent (a user's clone)."""
     path = SAMPLES / relative

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, typed_tree
 
 from talosbond.errors import ParseError
 from talosbond.parsing.yamlish import load_all, ruamel_load
@@ -16,15 +16,6 @@ ORACLE = REPO.parent / "shared" / "talos" / "oracle"
 # Captures (links, addresses, routes) are compared document by document in test_parse_links.py.
 CAPTURES = {"links.yaml", "addresses.yaml", "routes.yaml"}
 OWN = sorted(p for folder in ("fixtures", "tests") for p in (REPO / folder).rglob("*.yaml") if p.name not in CAPTURES)
-
-
-def _typed(value: object) -> object:
-    """The value with each key's and leaf's type beside it: 1 and True, "1" and 1 must not compare equal."""
-    if isinstance(value, dict):
-        return [(_typed(k), _typed(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [_typed(v) for v in value]
-    return (type(value).__name__, repr(value))
 
 
 def _same_as_ruamel(path: Path) -> None:
@@ -36,7 +27,7 @@ def _same_as_ruamel(path: Path) -> None:
             load_all(text, str(path))
         assert caught.value.line == exc.line
         return
-    assert _typed(load_all(text, str(path))) == _typed(expected)
+    assert typed_tree(load_all(text, str(path))) == typed_tree(expected)
 
 
 def test_the_project_has_yaml_to_compare() -> None:

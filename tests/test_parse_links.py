@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import sample, sample_text, scenarios
+from conftest import sample, sample_text, scenarios, typed_tree
 
 from talosbond.errors import ParseError
 from talosbond.parsing.links import parse_links
@@ -152,7 +152,7 @@ def test_fast_reader_agrees_with_ruamel_on_fixtures(path: Path) -> None:
             fast = _fast(lines)
             slow = _slow(lines, "x", 1)
             assert fast == slow
-            assert _types(fast) == _types(slow)
+            assert typed_tree(fast) == typed_tree(slow)
 
 
 @pytest.mark.parametrize("lines", [
@@ -200,17 +200,8 @@ def test_fast_reader_types_scalars_as_ruamel_does(value: str) -> None:
     except _Unsupported:
         return  # ruamel reads this document, so the two agree by construction
     slow = _slow(lines, "x", 1)
-    assert _types(fast) == _types(slow)
+    assert typed_tree(fast) == typed_tree(slow)
     assert fast == slow or (slow["key"] != slow["key"])  # NaN is unequal to itself
-
-
-def _types(value: object) -> object:
-    """The value with each leaf's type beside it: equal data of other types (1 and True) must not pass."""
-    if isinstance(value, dict):
-        return {k: _types(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_types(v) for v in value]
-    return (type(value).__name__, repr(value))
 
 
 # --- the real samples people pasted ---------------------------------------------------------------
