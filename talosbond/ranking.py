@@ -77,12 +77,12 @@ def _node_ip(node: Node) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def _is_address(cidr: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Whether `cidr` (an address with its prefix) is the address `ip`. An IPv4 address has one spelling,
-    so text compares; IPv6 ones are parsed (`fd00::0001` is `fd00::1`)."""
+def _is_address(cidr: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, spelled: str) -> bool:
+    """Whether `cidr` (an address with its prefix) is the address `ip`, spelled `spelled`. An IPv4 address
+    has one spelling, so text compares; IPv6 ones are parsed (`fd00::0001` is `fd00::1`)."""
     host = cidr.partition("/")[0]
     if ip.version == 4:
-        return host == str(ip)
+        return host == spelled
     try:
         return ipaddress.ip_address(host) == ip
     except ValueError:
@@ -93,8 +93,9 @@ def find_management(node: Node, traffic: dict[str, int]) -> tuple[tuple[str, ...
     """The physical links behind the node's address, else its default route, else the busiest with carrier."""
     node_ip = _node_ip(node)
     if node_ip is not None:
+        spelled = str(node_ip)
         for addr in node.addresses:
-            if _is_address(addr.address, node_ip):
+            if _is_address(addr.address, node_ip, spelled):
                 lower = _lower_physical(node, addr.link)
                 if lower:
                     on = f" (on {addr.link})" if addr.link not in lower else ""  # e.g. on the bond above it
