@@ -627,11 +627,16 @@ def print_apply_plan(plans: Sequence[Any], commands: dict[str, list[str]], timeo
             if probe_address:
                 probes.append(f"{probe_address} answers")
             out.write(f"  probes (twice in a row, within {timeout:g}s): {'; '.join(probes)}\n")
-        for note in plan.notes:
-            out.write(f"  note: {note}\n")
-        for refusal in plan.refusals:
-            out.write(f"  refused: {refusal}\n")
+        _plan_notes(out, plan.notes, plan.refusals)
     out.write("\n")
+
+
+def _plan_notes(out: TextIO, notes: Iterable[str], refusals: Iterable[str]) -> None:
+    """A node's notes and the reasons it is refused, under its plan (`apply` and `drill` dry runs)."""
+    for note in notes:
+        out.write(f"  note: {note}\n")
+    for refusal in refusals:
+        out.write(f"  refused: {refusal}\n")
 
 
 def print_apply_diffs(plans: Sequence[Any]) -> None:
@@ -768,10 +773,7 @@ def print_drill_plan(drills: Sequence[Any], commands: dict[tuple[str, str], list
                 out.write(f"    proof: {line}\n")
             for command in commands.get((drill.name, plan.member), []):
                 out.write(f"    {command}\n" if command.startswith("#") else f"    $ {command}\n")
-        for note in drill.notes:
-            out.write(f"  note: {note}\n")
-        for refusal in drill.refusals:
-            out.write(f"  refused: {refusal}\n")
+        _plan_notes(out, drill.notes, drill.refusals)
     out.write("\n")
 
 
