@@ -293,17 +293,22 @@ def _talosbond_cmd() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "talosbond"]
 
 
+def _timed_run(cmd: list[str], **env: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    """One run of `cmd` as an installed talosbond runs (bytecode cached, so PYTHONDONTWRITEBYTECODE is
+    dropped), with `env` added; its seconds and what it printed. A failing run stops the benchmark."""
+    full = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    full.update(PYTHONPATH=str(REPO), **env)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=full, capture_output=True, check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-300:]}")
+    return seconds, proc
+
+
 def _startup(cmd: list[str], times: int = 10) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed: bytecode cached
-    env["PYTHONPATH"] = str(REPO)
-    subprocess.run(cmd, env=env, capture_output=True, check=False)  # warm-up: bytecode, page cache
-    samples = []
-    for _ in range(times):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, check=False)
-        samples.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-300:]}")
+    _timed_run(cmd)  # warm-up: bytecode, page cache
+    samples = [_timed_run(cmd)[0] for _ in range(times)]
     return {"seconds": statistics.median(samples), "min_seconds": min(samples)}
 
 
@@ -330,15 +335,11 @@ def bench_fleet_table(work: Path, repeat: int, log: Any) -> dict[str, Any]:
     fleet_dir = work / "table-fleet"
     server_mod.make_fleet(fleet_dir, FLEET_NODES)
     cmd = [*_talosbond_cmd(), "discover", "--from", str(fleet_dir)]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "120"}
     runs = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, check=False)
-        runs.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(f"discover --from the fleet failed: {proc.stderr.decode()[-300:]}")
-        log(f"  fleet table: {runs[-1]:.2f} s")
+        seconds, proc = _timed_run(cmd, COLUMNS="120")
+        runs.append(seconds)
+        log(f"  fleet table: {seconds:.2f} s")
     lines = (proc.stdout + proc.stderr).decode().count("\n")
     return {"fleet_table": {
         "scenario": f"talosbond discover --from a {FLEET_NODES}-node capture (15 links each), table output "
