@@ -1,17 +1,16 @@
 """The `api` source: the Talos machine API over gRPC, without talosctl.
 
 Talos signs its API certificates with Ed25519, which grpcio's TLS stack cannot negotiate, so this client
-runs on grpclib (asyncio, HTTP/2 over Python's OpenSSL `ssl`). One TLS connection per endpoint carries
-every request; each request names its target with the `node` metadata header (apid proxies it), and many
-are in flight at once, bounded per connection. Every call has its own deadline; only reads are retried,
-and only on errors that say "try again".
+speaks gRPC itself (`grpcwire`: HTTP/2 over Python's OpenSSL `ssl`, on asyncio). One TLS connection per
+endpoint carries every request; each request names its target with the `node` metadata header (apid
+proxies it), and many are in flight at once, bounded per connection. Every call has its own deadline; only
+reads are retried, and only on errors that say "try again".
 
 Per node: `/cosi.resource.State/List` for links, addresses and routes (decoded by `parsing.protobuf`);
 `/machine.MachineService/Read` for /proc/net/dev (and /proc/net/bonding/<bond>);
 `/machine.MachineService/Version` for the Talos tag.
 
-grpclib is imported here only (protobuf here and in `parsing.protobuf`), so that nothing else pays for them
-at start-up.
+protobuf is imported here only (and in `parsing.protobuf`), so that nothing else pays for it at start-up.
 """
 
 from __future__ import annotations
@@ -26,19 +25,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-from grpclib import GRPCError
-from grpclib.client import Channel, Handler
-from grpclib.const import Status
-from grpclib.exceptions import ProtocolError, StreamTerminatedError
-from grpclib.protocol import H2Protocol
-
+from talosbond import __version__
 from talosbond.errors import SourceError, UsageError
 from talosbond.model import NodeError, RawNode
 from talosbond.parsing.protobuf import ADDRESS_TYPE, LINK_TYPE, ROUTE_TYPE, bond_names
 from talosbond.proto import common_pb2, machine_pb2, resource_pb2
-from talosbond.proto.machine_grpc import MachineServiceStub
-from talosbond.proto.resource_grpc import StateStub
 from talosbond.sources import Connection, Progress
+from talosbond.sources.grpcwire import Connection as Wire
+from talosbond.sources.grpcwire import ConnectionLost, GrpcError, Status, connect
 from talosbond.sources.talosconfig import (
     TalosContext,
     certificate_info,
@@ -48,6 +42,9 @@ from talosbond.sources.talosconfig import (
 )
 
 NAMESPACE = "network"
+LIST = "/cosi.resource.State/List"
+READ = "/machine.MachineService/Read"
+VERSION = "/machine.MachineService/Version"
 
 # In-flight calls per endpoint connection. Go's gRPC server (apid) sets no stream limit; this bound keeps
 # memory and the endpoint's proxy load flat for any fleet size, and is wide enough that a 20 ms call
@@ -74,35 +71,6 @@ class _Failure(Exception):
         self.retry = retry
 
 
-class _Handler(Handler):
-    """Per connection: why it was lost (grpclib only says "Connection lost"), and whether it ever answered."""
-
-    lost_reason: BaseException | None = None
-    answered = False
-
-
-class _Protocol(H2Protocol):
-    def connection_lost(self, exc: BaseException | None) -> None:
-        if isinstance(self.handler, _Handler) and exc is not None:
-            self.handler.lost_reason = exc
-        super().connection_lost(exc)
-
-
-class _Channel(Channel):
-    """A grpclib channel that remembers the TLS alert or socket error that closed its connection."""
-
-    last_handler: _Handler | None = None
-
-    def _protocol_factory(self) -> H2Protocol:
-        handler = _Handler()
-        self.last_handler = handler
-        return _Protocol(handler, self._config, self._h2_config)
-
-    @property
-    def lost_reason(self) -> BaseException | None:
-        return self.last_handler.lost_reason if self.last_handler is not None else None
-
-
 def _tls_reason(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return exc.verify_message or "certificate verify failed"
@@ -123,6 +91,9 @@ _INSECURE_REFUSED_HINT = (
 )
 
 
+USER_AGENT = f"talosbond/{__version__}"
+
+
 class _Endpoint:
     """One endpoint: one TLS connection, a bound on the calls in flight, and its connection failure."""
 
@@ -133,27 +104,29 @@ class _Endpoint:
         self.name = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         self.refusal = refusal  # what we know about why a server may refuse our certificate
         self.refusal_hint = refusal_hint
-        self.channel = _Channel(host, port, ssl=context)
-        self.state = StateStub(self.channel)
-        self.machine = MachineServiceStub(self.channel)
+        self.context = context
+        self.conn: Wire | None = None
         self.slots = asyncio.Semaphore(MAX_STREAMS)
         self.failure: _Failure | None = None
         self._lock = asyncio.Lock()
-        self._connected = False
 
-    async def connect(self, timeout: float) -> None:
-        """Open the connection once; every node behind this endpoint shares the result."""
-        if self._connected:
-            return
+    def _usable(self) -> bool:
+        return self.conn is not None and not self.conn.closed and not self.conn.goaway
+
+    async def connect(self, timeout: float) -> Wire:
+        """The open connection; opened once, every node behind this endpoint sharing the result, and again
+        after the server closed it or said it takes no more calls."""
+        if self.conn is not None and self._usable():
+            return self.conn
         if self.failure is not None:
             raise self.failure
         async with self._lock:
-            if self._connected:
-                return
+            if self.conn is not None and self._usable():
+                return self.conn
             if self.failure is not None:
                 raise self.failure
             try:
-                await asyncio.wait_for(self.channel.__connect__(), timeout)
+                self.conn = await asyncio.wait_for(connect(self.host, self.port, self.context, USER_AGENT), timeout)
             except ssl.SSLCertVerificationError as exc:
                 self.failure = _Failure(
                     f"TLS: endpoint {self.name} is not verified by the talosconfig CA ({_tls_reason(exc)})",
@@ -170,22 +143,18 @@ class _Endpoint:
                 self.failure = _Failure(f"cannot connect to endpoint {self.name}: {reason}",
                                         "check -e/--endpoints (or the talosconfig's endpoints) and the port (50000)")
             else:
-                self._connected = True
-                return
+                return self.conn
             raise self.failure
 
-    def lost(self, handler: _Handler | None) -> _Failure:
-        """A call ended without a reply on the connection `handler` belongs to: say why if TLS or the socket
-        told us.
+    def lost(self, conn: Wire) -> _Failure:
+        """A call on `conn` ended without a reply: say why if TLS or the socket told us.
 
         With TLS 1.3 the server checks the client certificate after the client thinks the handshake is
         done, so a refused certificate shows up as the first calls' connection closing: a Go server (apid)
         sends an alert saying why; other servers just close."""
-        if handler is None or not handler.connection_lost:
+        if not conn.closed:  # the server reset this call, or took no more calls on this connection
             return _Failure(f"endpoint {self.name} reset the call", retry=True)
-        if handler is self.channel.last_handler:
-            self._connected = False
-        reason, answered = handler.lost_reason, handler.answered
+        reason, answered = conn.lost_reason, conn.answered
         if isinstance(reason, ssl.SSLError):
             detail = f"; {self.refusal}" if self.refusal else ""
             self.failure = _Failure(
@@ -196,39 +165,16 @@ class _Endpoint:
             self.failure = _Failure(f"TLS: endpoint {self.name} closed the connection before answering ({detail})",
                                     self.refusal_hint)
             return self.failure
-        detail = f" ({reason})" if reason else ""
+        why = reason or conn.goaway
+        detail = f" ({why})" if why else ""
         return _Failure(f"connection to endpoint {self.name} lost{detail}", retry=True)
 
     def close(self) -> None:
-        self.channel.close()
+        if self.conn is not None:
+            self.conn.close()
 
 
 # --- replies ----------------------------------------------------------------------------------------------
-
-
-async def _drain(buffer: Any) -> bytes:
-    """Everything a reply stream carries, until it ends (grpclib's `protocol.Buffer`).
-
-    Each batch of DATA frames that arrived together is taken and acknowledged to flow control at once, as
-    soon as it arrives, so the server is never held back by a window this reader keeps closed."""
-    queue = buffer._unacked
-    chunks: list[bytes] = []
-    while True:
-        item = await queue.get()
-        size = 0
-        while True:
-            if item.ack_size:
-                chunks.append(item.data)
-                size += item.ack_size
-            elif buffer._eof and queue.empty():  # the end-of-stream mark Buffer.eof() queues last
-                if size:
-                    buffer._ack_callback(size)
-                return b"".join(chunks)
-            if queue.empty():
-                break
-            item = queue.get_nowait()
-        if size:
-            buffer._ack_callback(size)
 
 
 def _split(data: bytes, decode: Callable[[bytes], T], what: str) -> list[T]:
@@ -243,24 +189,6 @@ def _split(data: bytes, decode: Callable[[bytes], T], what: str) -> list[T]:
         out.append(decode(data[pos + 5:pos + 5 + size]))
         pos += 5 + size
     return out
-
-
-async def _replies(method: Any, request: Any, decode: Callable[[bytes], T], what: str, *, timeout: float,
-                   metadata: Any) -> list[T]:
-    """One call's reply messages, decoded by `decode`.
-
-    grpclib hands a reply stream over one message at a time: an iterator step, an event dispatch and two
-    buffer reads that each acknowledge flow control. A node's List replies are ~50 one-resource messages,
-    and that path cost the client more CPU than decoding them (the README's profile); here the stream is
-    read off the HTTP/2 buffer whole and split. grpclib still sends the request, reads the headers and
-    trailers (a gRPC error status raises `GRPCError` as before), and its wrapper ends the wait on the
-    call's deadline or a lost connection."""
-    async with method.open(timeout=timeout, metadata=metadata) as stream:
-        await stream.send_message(request, end=True)
-        await stream.recv_initial_metadata()
-        with stream._wrapper:
-            data = await _drain(stream._stream.buffer)
-    return _split(data, decode, what)
 
 
 # --- the fetch ---------------------------------------------------------------------------------------------
@@ -350,36 +278,33 @@ class _Fetcher:
         return [(self._endpoint(address), (("node", node),)) for address in order]
 
     async def _call(self, routes: list[tuple[_Endpoint, tuple[tuple[str, str], ...]]], what: str,
-                    call: Callable[[_Endpoint, tuple[tuple[str, str], ...], float], Awaitable[T]]) -> T:
+                    call: Callable[[Wire, tuple[tuple[str, str], ...], float], Awaitable[T]]) -> T:
         """One read with a deadline, on the first endpoint that connects; retried only where safe."""
         timeout = self.targets.timeout
         attempt = 0
         failure: _Failure | None = None
         for endpoint, metadata in routes:
             try:
-                await endpoint.connect(timeout)
+                conn = await endpoint.connect(timeout)
             except _Failure as exc:
                 failure = exc
                 continue  # nothing was sent: the next endpoint may do
             while True:
-                handler = endpoint.channel.last_handler
                 try:
                     async with endpoint.slots:
-                        result = await call(endpoint, metadata, timeout)
-                    if handler is not None:
-                        handler.answered = True
+                        result = await call(conn, metadata, timeout)
+                    conn.answered = True
                     return result
-                except GRPCError as exc:
-                    if handler is not None:
-                        handler.answered = True
+                except GrpcError as exc:
+                    conn.answered = True
                     failure = self._grpc_failure(exc, what)
                 except TimeoutError:
                     failure = _Failure(
                         f"no answer to {what} within {timeout:g}s (through {endpoint.name})",
                         "the node or the endpoint is stalled or overloaded; check `talosctl -n NODE version`",
                     )
-                except (StreamTerminatedError, ProtocolError, ConnectionError):
-                    failure = endpoint.lost(handler)
+                except ConnectionLost as exc:
+                    failure = endpoint.lost(exc.connection)
                     if not failure.retry:
                         break  # the next endpoint may accept us
                 if not failure.retry or attempt >= RETRIES:
@@ -387,14 +312,14 @@ class _Fetcher:
                 attempt += 1
                 await asyncio.sleep(RETRY_BACKOFF * attempt)
                 try:
-                    await endpoint.connect(timeout)
+                    conn = await endpoint.connect(timeout)
                 except _Failure as exc:
                     failure = exc
                     break
         assert failure is not None
         raise failure
 
-    def _grpc_failure(self, exc: GRPCError, what: str) -> _Failure:
+    def _grpc_failure(self, exc: GrpcError, what: str) -> _Failure:
         message = exc.message or exc.status.name
         if exc.status is Status.PERMISSION_DENIED:
             if what.startswith("reading"):
@@ -418,12 +343,12 @@ class _Fetcher:
         return _Failure(f"{what} failed: {exc.status.name} ({message})")
 
     async def _list(self, routes: Any, node: str, rtype: str) -> list[resource_pb2.Resource]:
-        request = resource_pb2.ListRequest(namespace=NAMESPACE, type=rtype)
+        request = resource_pb2.ListRequest(namespace=NAMESPACE, type=rtype).SerializeToString()
 
         what = "listing " + rtype.split(".", 1)[0].removesuffix("Statuses").lower() + "s"
 
-        async def call(endpoint: _Endpoint, metadata: Any, timeout: float) -> list[resource_pb2.Resource]:
-            return await _replies(endpoint.state.List, request, _resource, what, timeout=timeout, metadata=metadata)
+        async def call(conn: Wire, metadata: Any, timeout: float) -> list[resource_pb2.Resource]:
+            return _split(await conn.call(LIST, request, metadata, timeout), _resource, what)
 
         return await self._call(routes, what, call)
 
@@ -436,15 +361,14 @@ class _Fetcher:
     async def _read(self, routes: Any, path: str, *, missing_ok: bool = False) -> str | None:
         """A file's text; with `missing_ok`, None when the node has no such file (a bond without its
         /proc/net/bonding entry, which the capture source treats the same way)."""
-        request = machine_pb2.ReadRequest(path=path)
+        request = machine_pb2.ReadRequest(path=path).SerializeToString()
 
         what = f"reading {path}"
 
-        async def call(endpoint: _Endpoint, metadata: Any, timeout: float) -> list[common_pb2.Data] | None:
+        async def call(conn: Wire, metadata: Any, timeout: float) -> list[common_pb2.Data] | None:
             try:
-                return await _replies(endpoint.machine.Read, request, common_pb2.Data.FromString, what,
-                                      timeout=timeout, metadata=metadata)
-            except GRPCError as exc:
+                return _split(await conn.call(READ, request, metadata, timeout), common_pb2.Data.FromString, what)
+            except GrpcError as exc:
                 if missing_ok and exc.status is Status.NOT_FOUND:
                     return None
                 raise
@@ -458,13 +382,12 @@ class _Fetcher:
         return b"".join(chunk.bytes for chunk in chunks).decode("utf-8", "replace")
 
     async def _version(self, routes: Any) -> str:
-        from google.protobuf.empty_pb2 import Empty
-
         what = "asking the Talos version"
 
-        async def call(endpoint: _Endpoint, metadata: Any, timeout: float) -> list[machine_pb2.VersionResponse]:
-            return await _replies(endpoint.machine.Version, Empty(), machine_pb2.VersionResponse.FromString, what,
-                                  timeout=timeout, metadata=metadata)
+        async def call(conn: Wire, metadata: Any, timeout: float) -> list[machine_pb2.VersionResponse]:
+            # the request is google.protobuf.Empty, which serialises to no bytes
+            return _split(await conn.call(VERSION, b"", metadata, timeout), machine_pb2.VersionResponse.FromString,
+                          what)
 
         replies = await self._call(routes, what, call)
         return replies[0].messages[0].version.tag if replies and replies[0].messages else ""
