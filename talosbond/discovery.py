@@ -48,13 +48,14 @@ def _parse_handed(index: int) -> Node | NodeError:
     return _parse_one(_HANDED[index])
 
 
-def _parse_all(raws: list[RawNode]) -> list[Node | NodeError]:
+def _parse_all(raws: list[RawNode], done: dict[int, Node | NodeError]) -> list[Node | NodeError]:
+    """Each node parsed: taken from `done` (by `id()` of the raw node) where it was parsed on arrival."""
     import os
 
     global _HANDED
     cores = os.cpu_count() or 1
     if len(raws) < PARALLEL_MIN_NODES or cores < 2 or any(raw.resources for raw in raws):
-        return [_parse_one(raw) for raw in raws]
+        return [done.get(id(raw)) or _parse_one(raw) for raw in raws]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -70,14 +71,16 @@ def _parse_all(raws: list[RawNode]) -> list[Node | NodeError]:
         _HANDED = []
 
 
-def parse_raws(raws: list[RawNode | NodeError]) -> tuple[list[Node], list[NodeError], list[RawNode]]:
-    """Parse each fetched node; a node whose text does not parse becomes a `NodeError`."""
+def parse_raws(raws: list[RawNode | NodeError], done: dict[int, Node | NodeError] | None = None,
+               ) -> tuple[list[Node], list[NodeError], list[RawNode]]:
+    """Parse each fetched node; a node whose text does not parse becomes a `NodeError`. `done` holds the
+    nodes already parsed, by `id()` of their raw node."""
     nodes: list[Node] = []
     errors: list[NodeError] = []
     good: list[RawNode] = []
     fetched = [raw for raw in raws if not isinstance(raw, NodeError)]
     errors.extend(raw for raw in raws if isinstance(raw, NodeError))
-    for raw, parsed in zip(fetched, _parse_all(fetched), strict=True):
+    for raw, parsed in zip(fetched, _parse_all(fetched, done or {}), strict=True):
         if isinstance(parsed, NodeError):
             errors.append(parsed)
         else:
@@ -89,6 +92,14 @@ def parse_raws(raws: list[RawNode | NodeError]) -> tuple[list[Node], list[NodeEr
 def discover(conn: Connection, progress: Callable[[str], None] | None = None) -> Discovery:
     """Fetch and parse every requested node; `progress` is called with each node's name when it is done."""
     source = resolve_source(conn)
-    raws = fetch_nodes(conn, progress)
-    nodes, errors, good = parse_raws(raws)
+    done: dict[int, Node | NodeError] = {}
+
+    def arrived(raw: RawNode) -> None:
+        # A node read through the API is decoded from its protobuf resources while the fetch waits on the
+        # others' replies: the endpoint, not this process, is what holds a fleet's fetch back.
+        if raw.resources:
+            done[id(raw)] = _parse_one(raw)
+
+    raws = fetch_nodes(conn, progress, arrived)
+    nodes, errors, good = parse_raws(raws, done)
     return Discovery(tuple(nodes), tuple(errors), source, tuple(good))

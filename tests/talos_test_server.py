@@ -549,7 +549,7 @@ def _unknown_node(name: str) -> str:
 
 
 async def _send_all(stream: Stream[Any, Any], messages: list[bytes]) -> None:
-    """A List reply's pre-encoded messages, one DATA frame each as apid sends them, written in one go.
+    """A reply's pre-encoded messages, one DATA frame each as apid sends them, written in one go.
 
     grpclib's per-message path (a flow-control wait, an event dispatch and a write for each of a node's ~50
     resources), and then h2's per-frame state machine and frame objects, made this stand-in for apid cost
@@ -727,14 +727,17 @@ class _Handlers(StateBase, MachineServiceBase):
     async def Read(self, stream: Stream[Any, Any]) -> None:
         request = await stream.recv_message()
         assert request is not None
+        replies = []
         for name, node in await self._each(stream, admin=True):
             if isinstance(node, str):
-                await stream.send_message(common_pb2.Data(metadata=common_pb2.Metadata(hostname=name, error=node)))
+                replies.append(common_pb2.Data(metadata=common_pb2.Metadata(hostname=name, error=node))
+                               .SerializeToString())
                 continue
             data = node.files.get(request.path)
             if data is None:
                 raise GRPCError(Status.NOT_FOUND, f"open {request.path}: no such file or directory")
-            await stream.send_message(data)
+            replies.append(data)
+        await _send_all(stream, replies)
 
     async def Version(self, stream: Stream[Any, Any]) -> None:
         await stream.recv_message()
@@ -746,7 +749,7 @@ class _Handlers(StateBase, MachineServiceBase):
             else:
                 replies.append(node.version)
         # repeated fields merge when encoded messages are concatenated: one VersionResponse for all nodes
-        await stream.send_message(b"".join(replies))
+        await _send_all(stream, [b"".join(replies)])
 
     async def NetworkDeviceStats(self, stream: Stream[Any, Any]) -> None:
         await stream.recv_message()

@@ -104,12 +104,16 @@ def test_save_renders_what_the_api_sent(tmp_path: Path, pki: Pki, server: TalosT
 def test_unknown_stalled_and_healthy_nodes(tmp_path: Path, pki: Pki, pki_dir: Path,
                                            fleet: dict[str, NodeData]) -> None:
     healthy, stalled = list(fleet)[:2]
+    arrived: list[tuple[RawNode, float]] = []
     with TalosTestServer(fleet, pki_dir, failures={stalled: "stall"}) as srv:
         started = time.monotonic()
-        results = api.fetch_api(_conn(tmp_path, pki, [srv.endpoint], (healthy, "10.99.0.1", stalled), timeout=0.5))
+        results = api.fetch_api(_conn(tmp_path, pki, [srv.endpoint], (healthy, "10.99.0.1", stalled), timeout=0.5),
+                                arrived=lambda raw: arrived.append((raw, time.monotonic())))
         elapsed = time.monotonic() - started
     assert [r.node for r in results] == [healthy, "10.99.0.1", stalled]  # the order asked for
     assert isinstance(results[0], RawNode)
+    # the node that was read is handed over at once (discover parses it then), not after the stalled one
+    assert [raw for raw, _ in arrived] == [results[0]] and arrived[0][1] - started < 0.5
     errors = _errors(results)
     assert "no such host" in errors["10.99.0.1"] and "unavailable" in errors["10.99.0.1"]
     assert isinstance(results[1], NodeError) and "check the node's name" in results[1].hint

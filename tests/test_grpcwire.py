@@ -110,8 +110,8 @@ def test_request_headers_and_message() -> None:
         assert headers[:3] == (wire.HEADERS, wire.END_HEADERS, 1)
         assert server.decoder.decode(headers[3]) == [
             (":method", "POST"), (":scheme", "https"), (":authority", "10.0.0.1:50000"),
-            ("te", "trailers"), ("content-type", "application/grpc"), ("user-agent", "talosbond/test"),
-            (":path", "/cosi.resource.State/List"), ("grpc-timeout", "7500m"), ("node", "10.0.0.2")]
+            (":path", "/cosi.resource.State/List"), ("te", "trailers"), ("content-type", "application/grpc"),
+            ("user-agent", "talosbond/test"), ("grpc-timeout", "7500m"), ("node", "10.0.0.2")]
         assert data == (wire.DATA, wire.END_STREAM, 1, _message(b"request"))
         task.cancel()
 
@@ -286,3 +286,35 @@ def test_hpack_integers_and_literals_decode(value: int) -> None:
     name = "n" * value
     assert Decoder().decode(wire.literal(name, "v")) == [(name, "v")]
     assert Decoder().decode(wire.literal(4, "/" * value)) == [(":path", "/" * value)]
+
+
+def test_repeated_fields_are_sent_by_index() -> None:
+    """The server's decoder (one per connection, as in apid) reads every request of a connection right,
+    the repeated fields sent as one-byte indexes after their first time, the node as a literal; when the
+    server shrinks its table, the next block empties ours and starts again."""
+    async def scenario(server: Server) -> list[bytes]:
+        blocks = []
+        paths = ["/cosi.resource.State/List", "/machine.MachineService/Read", "/cosi.resource.State/List"]
+        for number, path in enumerate(paths):
+            task = await _start(server, path, metadata=(("node", f"10.0.0.{number}"),))
+            (headers,) = [f for f in server.sent() if f[0] == wire.HEADERS]
+            decoded = dict(server.decoder.decode(headers[3]))
+            assert decoded[":path"] == path and decoded["node"] == f"10.0.0.{number}"
+            assert decoded[":authority"] == "10.0.0.1:50000" and decoded["grpc-timeout"] == "5000m"
+            blocks.append(headers[3])
+            task.cancel()
+        server.feed(wire.frame(wire.SETTINGS, 0, 0, struct.pack(">HL", wire.HEADER_TABLE_SIZE, 100)))
+        server.decoder.max_allowed_table_size = 100  # what the server's SETTINGS told its own decoder
+        for path in paths[:2]:
+            task = await _start(server, path)
+            (headers,) = [f for f in server.sent() if f[0] == wire.HEADERS]
+            assert dict(server.decoder.decode(headers[3]))[":path"] == path
+            blocks.append(headers[3])
+            task.cancel()
+        assert server.decoder.header_table_size <= 100
+        return blocks
+
+    blocks = run(scenario)
+    assert len(blocks[2]) < len(blocks[1]) < len(blocks[0])  # List's path, then Read's, were indexed
+    assert blocks[2].endswith(wire.literal("node", "10.0.0.2"))
+    assert blocks[3].startswith(b"\x20\x3f\x45")  # table size 0, then 100 (5-bit prefix: 31 + 69)

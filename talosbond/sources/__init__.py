@@ -15,6 +15,9 @@ from talosbond.errors import UsageError
 from talosbond.model import NodeError, RawNode
 
 Progress = Callable[[str], None]
+# Called with each node as soon as it is read, by a source that reads nodes concurrently (the API), so that
+# the caller can parse it while the others are still in flight.
+Arrived = Callable[[RawNode], None]
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class Source(Protocol):
 
     kind: str
 
-    def fetch(self, conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]: ...
+    def fetch(self, conn: Connection, progress: Progress | None = None,
+              arrived: Arrived | None = None) -> list[RawNode | NodeError]: ...
 
 
 def open_source(kind: str) -> Source:
@@ -75,8 +79,10 @@ def open_source(kind: str) -> Source:
     raise UsageError(f"unknown source {kind!r}", "choose one of: auto, talosctl, api, capture")
 
 
-def fetch_nodes(conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
+def fetch_nodes(conn: Connection, progress: Progress | None = None,
+                arrived: Arrived | None = None) -> list[RawNode | NodeError]:
     """Fetch every requested node from the source the options choose.
 
-    `progress`, if given, is called with each node's name once that node is done (for a progress bar)."""
-    return open_source(resolve_source(conn)).fetch(conn, progress)
+    `progress`, if given, is called with each node's name once that node is done (for a progress bar);
+    `arrived` (see `Arrived`) with each node read, where the source reads them concurrently."""
+    return open_source(resolve_source(conn)).fetch(conn, progress, arrived)

@@ -30,7 +30,7 @@ from talosbond.errors import SourceError, UsageError
 from talosbond.model import NodeError, RawNode
 from talosbond.parsing.protobuf import ADDRESS_TYPE, LINK_TYPE, ROUTE_TYPE, bond_names
 from talosbond.proto import common_pb2, machine_pb2, resource_pb2
-from talosbond.sources import Connection, Progress
+from talosbond.sources import Arrived, Connection, Progress
 from talosbond.sources.grpcwire import Connection as Wire
 from talosbond.sources.grpcwire import ConnectionLost, GrpcError, Status, connect
 from talosbond.sources.talosconfig import (
@@ -256,9 +256,10 @@ def _resource(message: bytes) -> resource_pb2.Resource:
 
 
 class _Fetcher:
-    def __init__(self, targets: ApiTargets, progress: Progress | None) -> None:
+    def __init__(self, targets: ApiTargets, progress: Progress | None, arrived: Arrived | None = None) -> None:
         self.targets = targets
         self.progress = progress
+        self.arrived = arrived
         self.endpoints: dict[tuple[str, int], _Endpoint] = {}
 
     def _endpoint(self, address: tuple[str, int]) -> _Endpoint:
@@ -459,7 +460,9 @@ class _Fetcher:
 
         async def worker() -> None:
             for index, node in queue:
-                results[index] = await self.node(index, node)
+                result = results[index] = await self.node(index, node)
+                if self.arrived is not None and isinstance(result, RawNode):
+                    self.arrived(result)
 
         try:
             await asyncio.gather(*(worker() for _ in range(min(MAX_NODES, len(nodes)))))
@@ -474,11 +477,13 @@ class ApiSource:
 
     kind = "api"
 
-    def fetch(self, conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
-        return fetch_api(conn, progress)
+    def fetch(self, conn: Connection, progress: Progress | None = None,
+              arrived: Arrived | None = None) -> list[RawNode | NodeError]:
+        return fetch_api(conn, progress, arrived)
 
 
-def fetch_api(conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
+def fetch_api(conn: Connection, progress: Progress | None = None,
+              arrived: Arrived | None = None) -> list[RawNode | NodeError]:
     """Fetch every node through the Talos API; a failing node becomes a `NodeError`, the others come back."""
     chosen = targets(conn)
     if conn.insecure:
@@ -493,6 +498,6 @@ def fetch_api(conn: Connection, progress: Progress | None = None) -> list[RawNod
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
     try:
-        return asyncio.run(_Fetcher(chosen, progress).run())
+        return asyncio.run(_Fetcher(chosen, progress, arrived).run())
     finally:
         gc.set_threshold(*thresholds)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from talosbond.errors import SourceError, UsageError
 from talosbond.model import NodeError, RawNode
-from talosbond.sources import Connection, Progress
+from talosbond.sources import Arrived, Connection, Progress
 
 LINKS = "links.yaml"
 _OPTIONAL = {
@@ -137,7 +137,8 @@ class CaptureSource:
 
     kind = "capture"
 
-    def fetch(self, conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
+    def fetch(self, conn: Connection, progress: Progress | None = None,
+              arrived: Arrived | None = None) -> list[RawNode | NodeError]:
         if conn.from_dir is None:
             raise UsageError("--source capture needs --from DIR")
         return read_capture(conn.from_dir, conn.nodes, conn.want_config, conn.want_log)

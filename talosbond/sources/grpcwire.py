@@ -16,7 +16,7 @@ ways (windows are opened wide and topped up as replies are read), PING answered,
 server did not take fail as retryable, no new ones start), RST_STREAM, padded and prioritised HEADERS,
 CONTINUATION, the server's stream limit. Server push is refused in our SETTINGS. Response headers are
 decoded with `hpack` (the server may use Huffman coding and its dynamic table); request headers are
-encoded as literals without indexing, which leaves no table state to keep in step.
+encoded here, the ones every call repeats added to the server's table once and then sent as an index.
 """
 
 from __future__ import annotations
@@ -131,6 +131,50 @@ def literal(name: str | int, value: str) -> bytes:
     return b"\x00" + _string(name) + _string(value)
 
 
+class HeaderEncoder:
+    """HPACK for our requests (RFC 7541). A field every call repeats (the authority, the method's path) is
+    sent once as a literal with incremental indexing, then as its one-byte index; the rest (the node to
+    proxy to) as literals without indexing. Fields are added only while the table has room, so none is
+    ever evicted and an entry's index is fixed by how many were added after it."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit  # the server's SETTINGS_HEADER_TABLE_SIZE, at most the default
+        self._entries: dict[tuple[str, str], int] = {}  # field -> the number of fields added before it
+        self._added = 0
+        self._size = 0
+        self._resize: int | None = None
+
+    def shrink(self, limit: int) -> None:
+        """The server lowered its table size: the next block empties the table and says so."""
+        if limit < self.limit:
+            self.limit = self._resize = limit
+            self._entries.clear()
+            self._size = 0
+
+    def start(self) -> bytes:
+        """What a header block must begin with: a pending table size update, to 0 (which evicts every
+        entry) and then to the new size."""
+        if self._resize is None:
+            return b""
+        update = _integer(0, 5, 0x20) + _integer(self._resize, 5, 0x20)
+        self._resize = None
+        return update
+
+    def indexed(self, name: str, value: str, static: int = 0) -> bytes:
+        """A field the table keeps; `static` is the static table's index of `name`, when it has one."""
+        added = self._entries.get((name, value))
+        if added is not None:
+            return _integer(62 + self._added - 1 - added, 7, 0x80)
+        size = 32 + len(name.encode()) + len(value.encode())  # RFC 7541 4.1
+        if self._size + size > self.limit:
+            return literal(static or name, value)
+        self._entries[(name, value)] = self._added
+        self._added += 1
+        self._size += size
+        name_part = _integer(static, 6, 0x40) if static else b"\x40" + _string(name)
+        return name_part + _string(value)
+
+
 def encode_timeout(seconds: float) -> str:
     """grpc-timeout: at most 8 digits and a unit."""
     millis = max(1, round(seconds * 1000))
@@ -175,10 +219,9 @@ class Connection(asyncio.Protocol):
         self._peer_max_streams = 2**31
         self._waiting_slots: deque[asyncio.Future[None]] = deque()
         self._blocked: deque[_Stream] = deque()
-        # Pseudo-headers first (RFC 9113 8.3), then what every call sends the same way.
-        self._common = (b"\x83\x87" + literal(1, authority) + literal("te", "trailers")
-                        + literal(31, "application/grpc") + literal(58, user_agent))
-        self._paths: dict[str, bytes] = {}
+        self._authority = authority
+        self._user_agent = user_agent
+        self._encoder = HeaderEncoder()
 
     # --- asyncio protocol ---------------------------------------------------------------------------------
 
@@ -299,6 +342,8 @@ class Connection(asyncio.Protocol):
                     self._peer_max_frame = value
                 elif key == MAX_CONCURRENT_STREAMS:
                     self._peer_max_streams = value
+                elif key == HEADER_TABLE_SIZE:
+                    self._encoder.shrink(value)
             self._out.append(frame(SETTINGS, ACK, 0))
             self._unblock()
             self._wake_slots()
@@ -356,10 +401,13 @@ class Connection(asyncio.Protocol):
     def _open(self, path: str, message: bytes, metadata: tuple[tuple[str, str], ...], timeout: float) -> _Stream:
         stream_id = self._next_id
         self._next_id += 2
-        encoded_path = self._paths.get(path)
-        if encoded_path is None:
-            encoded_path = self._paths[path] = literal(4, path)
-        block = b"".join((self._common, encoded_path, literal("grpc-timeout", encode_timeout(timeout)),
+        field = self._encoder.indexed
+        # pseudo-headers first (RFC 9113 8.3): :method POST and :scheme https are static-table entries 3, 7
+        block = b"".join((self._encoder.start(), b"\x83\x87", field(":authority", self._authority, 1),
+                          field(":path", path, 4),
+                          field("te", "trailers"), field("content-type", "application/grpc", 31),
+                          field("user-agent", self._user_agent, 58),
+                          field("grpc-timeout", encode_timeout(timeout)),
                           *(literal(key, value) for key, value in metadata)))
         if len(block) > self._peer_max_frame:
             raise _ProtocolError(f"request headers ({len(block)} bytes) exceed the server's frame size")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from talosbond.errors import SourceError, ToolMissing, UsageError
 from talosbond.model import NodeError, RawNode
 from talosbond.parsing.links import bond_names
-from talosbond.sources import Connection, Progress
+from talosbond.sources import Arrived, Connection, Progress
 
 _NOT_FOUND = re.compile(r"\bNotFound\b")  # the gRPC status talosctl prints for a file the node does not have
 MAX_PARALLEL = 8
@@ -150,7 +150,8 @@ class TalosctlSource:
     def __init__(self, runner: Runner = subprocess_runner) -> None:
         self.runner = runner
 
-    def fetch(self, conn: Connection, progress: Progress | None = None) -> list[RawNode | NodeError]:
+    def fetch(self, conn: Connection, progress: Progress | None = None,
+              arrived: Arrived | None = None) -> list[RawNode | NodeError]:
         """Every node (the talosconfig context's without -n); a failing node becomes a `NodeError`, the
         others still come back. A missing talosctl stops the whole read (`ToolMissing`)."""
         if not conn.nodes:
