@@ -208,15 +208,22 @@ def test_connection_lost_fails_every_call() -> None:
     run(scenario)
 
 
-def test_a_protocol_error_ends_the_connection() -> None:
+@pytest.mark.parametrize(("frames", "why"), [
+    (wire.frame(wire.CONTINUATION, wire.END_HEADERS, 1, b""), "CONTINUATION without a header block"),
+    (wire.frame(wire.HEADERS, wire.END_HEADERS, 1, b"\x00\x01a\x01\xff"), "undecodable header block"),
+    (wire.frame(wire.HEADERS, wire.END_HEADERS, 1, b"\xff\xff\x7f"), "undecodable header block"),
+    (wire.frame(wire.DATA, 0, 1, b"x"), "DATA before HEADERS"),
+])
+def test_a_protocol_error_ends_the_connection(frames: bytes, why: str) -> None:
+    """What no server may send fails every call on the connection and closes it with GOAWAY."""
     async def scenario(server: Server) -> None:
         task = await _start(server)
         server.sent()
-        server.feed(wire.frame(wire.CONTINUATION, wire.END_HEADERS, 1, b""))
-        with pytest.raises(ConnectionLost, match="CONTINUATION without a header block"):
+        server.feed(frames)
+        with pytest.raises(ConnectionLost, match=why):
             await task
         (goaway,) = server.sent()
-        assert goaway[0] == wire.GOAWAY and server.transport.closing
+        assert goaway[0] == wire.GOAWAY and server.transport.closing and server.conn.closed
 
     run(scenario)
 

@@ -311,7 +311,7 @@ class Connection(asyncio.Protocol):
         self._block.clear()
         try:  # every block is decoded, a cancelled stream's too: the decoder's table must stay in step
             fields = cast(dict[str, str], dict(self._decoder.decode(block)))  # raw=False: text, not bytes
-        except HPACKError as exc:
+        except (HPACKError, UnicodeDecodeError) as exc:
             raise _ProtocolError(f"undecodable header block ({exc})") from None
         stream = self._streams.get(self._block_stream)
         if stream is None:
