@@ -47,6 +47,7 @@ from grpclib.const import Status  # noqa: E402
 from grpclib.encoding.proto import ProtoCodec  # noqa: E402
 from grpclib.protocol import H2Protocol  # noqa: E402
 from grpclib.server import Server, Stream  # noqa: E402
+from h2.errors import ErrorCodes  # noqa: E402
 
 from talosbond.model import RawNode  # noqa: E402
 from talosbond.parsing import bondmaster, protobuf  # noqa: E402
@@ -532,7 +533,8 @@ class Behaviour:
     """What the server does besides answering, and what it saw."""
 
     latency: float = 0.0
-    # node -> stall (never answers) | unavailable | internal | flaky (the node's first call: UNAVAILABLE)
+    # node -> stall (never answers) | unavailable | internal | flaky (the node's first call per method:
+    # UNAVAILABLE) | refused (the node's first call per method: RST_STREAM REFUSED_STREAM)
     failures: dict[str, str] = field(default_factory=dict)
     maintenance: bool = False
     calls: int = 0
@@ -634,6 +636,13 @@ class _Handlers(StateBase, MachineServiceBase):
         elif mode == "flaky" and (name, stream._method_name) not in b.seen:  # once per node and method
             b.seen.add((name, stream._method_name))
             raise GRPCError(Status.UNAVAILABLE, "node is starting")
+        elif mode == "refused" and (name, stream._method_name) not in b.seen:
+            # RST_STREAM(REFUSED_STREAM), as an HTTP/2 server does with a stream it did not start on; the
+            # handler then ends without trailers (grpclib sends none for a stream that was reset)
+            b.seen.add((name, stream._method_name))
+            await stream._stream.reset(ErrorCodes.REFUSED_STREAM)
+            stream._cancel_done = True
+            raise GRPCError(Status.UNAVAILABLE, "refused")
         if admin and self._role(stream) != "os:admin":
             raise GRPCError(Status.PERMISSION_DENIED, "not authorized")
         if name is None:

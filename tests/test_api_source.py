@@ -121,11 +121,15 @@ def test_unknown_stalled_and_healthy_nodes(tmp_path: Path, pki: Pki, pki_dir: Pa
     assert elapsed < 3  # the deadline holds; a stalled call is not retried
 
 
-def test_retry_on_unavailable(tmp_path: Path, pki: Pki, pki_dir: Path, fleet: dict[str, NodeData]) -> None:
+@pytest.mark.parametrize("mode", ["flaky", "refused"])
+def test_retry_on_unavailable_or_refused(tmp_path: Path, pki: Pki, pki_dir: Path, fleet: dict[str, NodeData],
+                                         mode: str) -> None:
+    """Every first call fails with UNAVAILABLE, or is reset with REFUSED_STREAM; the retry works."""
     name = next(iter(fleet))
-    with TalosTestServer(fleet, pki_dir, failures={name: "flaky"}) as srv:
+    with TalosTestServer(fleet, pki_dir, failures={name: mode}) as srv:
         results = api.fetch_api(_conn(tmp_path, pki, [srv.endpoint], (name,)))
-    assert isinstance(results[0], RawNode)  # every first call failed with UNAVAILABLE; the retry worked
+        assert srv.behaviour.calls == 5 + 3  # five calls, and again the first of each method (List, Read, Version)
+    assert isinstance(results[0], RawNode)
 
 
 def test_wrong_ca(tmp_path: Path, pki: Pki, server: TalosTestServer, fleet: dict[str, NodeData]) -> None:
@@ -214,3 +218,40 @@ def test_a_reply_is_split_into_its_messages() -> None:
         api._split(wire[:-1], bytes, "listing links")
     with pytest.raises(api._Failure, match="compressed"):
         api._split(b"\1" + wire[1:], bytes, "listing links")
+
+
+def test_a_server_that_breaks_http2_is_named(tmp_path: Path, pki: Pki, pki_dir: Path) -> None:
+    """An endpoint that answers TLS but not as an HTTP/2 server should (here: DATA on a stream before its
+    HEADERS) gets a per-node error naming what it did, not a hang or a traceback."""
+    import contextlib
+    import ssl
+    import threading
+
+    from talos_test_server import server_ssl
+
+    from talosbond.sources import grpcwire
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    context = server_ssl(pki_dir)
+
+    def serve() -> None:
+        raw, _ = listener.accept()
+        with context.wrap_socket(raw, server_side=True) as conn:
+            conn.recv(65536)  # the preface, SETTINGS and the first requests
+            conn.sendall(grpcwire.frame(grpcwire.SETTINGS, 0, 0) + grpcwire.frame(grpcwire.DATA, 0, 1, b"x"))
+            with contextlib.suppress(OSError, ssl.SSLError):
+                while conn.recv(65536):
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    endpoint = f"127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        results = api.fetch_api(_conn(tmp_path, pki, [endpoint], ("10.0.0.2",), timeout=5))
+    finally:
+        listener.close()
+    thread.join(5)
+    (error,) = results
+    assert isinstance(error, NodeError)
+    assert error.message == f"endpoint {endpoint} broke the HTTP/2 protocol (DATA before HEADERS on stream 1)"
+    assert "50000" in error.hint

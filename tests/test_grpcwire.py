@@ -325,3 +325,27 @@ def test_repeated_fields_are_sent_by_index() -> None:
     assert len(blocks[2]) < len(blocks[1]) < len(blocks[0])  # List's path, then Read's, were indexed
     assert blocks[2].endswith(wire.literal("node", "10.0.0.2"))
     assert blocks[3].startswith(b"\x20\x3f\x45")  # table size 0, then 100 (5-bit prefix: 31 + 69)
+
+
+def test_a_repeated_header_block_means_what_the_table_says_now() -> None:
+    """The same one-byte block can mean another field once the server's table has changed: here index 62
+    is `grpc-status: 0` for two calls, then `grpc-status: 5` after the server added that field."""
+    async def scenario(server: Server) -> tuple[list[object], list[bytes]]:
+        out: list[object] = []
+        blocks = []
+        for status in ("0", "0", "5", "5"):
+            task = await _start(server)
+            stream = next(f for f in server.sent() if f[0] == wire.HEADERS)[2]
+            headers = server.headers(stream, OK_HEADERS)  # encoded in the order they are sent
+            trailers = server.headers(stream, [("grpc-status", status)], end=True)
+            server.feed(headers, trailers)
+            try:
+                out.append(await task)
+            except GrpcError as exc:
+                out.append(exc.status)
+            blocks.append(trailers[9:])
+        return out, blocks
+
+    results, blocks = run(scenario)
+    assert results == [b"", b"", Status.NOT_FOUND, Status.NOT_FOUND]
+    assert blocks[1] == blocks[3] == b"\xbe"  # the same bytes, told apart

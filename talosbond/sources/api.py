@@ -146,14 +146,18 @@ class _Endpoint:
                 return self.conn
             raise self.failure
 
-    def lost(self, conn: Wire) -> _Failure:
-        """A call on `conn` ended without a reply: say why if TLS or the socket told us.
+    def lost(self, conn: Wire, why: str) -> _Failure:
+        """A call on `conn` ended without a reply (`why`, as the connection put it): say why if TLS or the
+        socket told us.
 
         With TLS 1.3 the server checks the client certificate after the client thinks the handshake is
         done, so a refused certificate shows up as the first calls' connection closing: a Go server (apid)
         sends an alert saying why; other servers just close."""
+        if conn.protocol_error:  # not retried: a server that broke HTTP/2 once is likely to again
+            return _Failure(f"endpoint {self.name} broke the HTTP/2 protocol ({conn.protocol_error})",
+                            "is the endpoint a Talos API (apid) port? It is 50000 unless configured otherwise")
         if not conn.closed:  # the server reset this call, or took no more calls on this connection
-            return _Failure(f"endpoint {self.name} reset the call", retry=True)
+            return _Failure(f"endpoint {self.name}: {why}", retry=True)
         reason, answered = conn.lost_reason, conn.answered
         if isinstance(reason, ssl.SSLError):
             detail = f"; {self.refusal}" if self.refusal else ""
@@ -165,8 +169,8 @@ class _Endpoint:
             self.failure = _Failure(f"TLS: endpoint {self.name} closed the connection before answering ({detail})",
                                     self.refusal_hint)
             return self.failure
-        why = reason or conn.goaway
-        detail = f" ({why})" if why else ""
+        cause = reason or conn.goaway
+        detail = f" ({cause})" if cause else ""
         return _Failure(f"connection to endpoint {self.name} lost{detail}", retry=True)
 
     def close(self) -> None:
@@ -305,7 +309,7 @@ class _Fetcher:
                         "the node or the endpoint is stalled or overloaded; check `talosctl -n NODE version`",
                     )
                 except ConnectionLost as exc:
-                    failure = endpoint.lost(exc.connection)
+                    failure = endpoint.lost(exc.connection, str(exc))
                     if not failure.retry:
                         break  # the next endpoint may accept us
                 if not failure.retry or attempt >= RETRIES:

@@ -203,12 +203,14 @@ class Connection(asyncio.Protocol):
         self.closed = False  # the transport is gone: no call can use this connection again
         self.lost_reason: BaseException | None = None  # the TLS alert or socket error that closed it
         self.goaway = ""  # why the server said it takes no more streams (empty: it has not)
+        self.protocol_error = ""  # what the server sent that HTTP/2 does not allow (we closed the connection)
         self.answered = False  # set by the caller once a call got its reply
         self._streams: dict[int, _Stream] = {}
         self._next_id = 1
         self._buffer = b""
         self._out: list[bytes] = []
         self._decoder = Decoder()
+        self._decoded: dict[bytes, dict[str, str]] = {}  # index-only header blocks, decoded (see _decode)
         self._block: list[bytes] = []  # a header block's fragments until END_HEADERS
         self._block_stream = 0
         self._block_end = False
@@ -239,9 +241,7 @@ class Connection(asyncio.Protocol):
             self.lost_reason = exc
         detail = f" ({self.goaway})" if self.goaway else f" ({exc})" if exc else ""
         self._fail_streams(lambda s: True, f"connection lost{detail}")
-        for waiter in self._waiting_slots:
-            if not waiter.done():
-                waiter.set_result(None)
+        self._wake_slots()
 
     def data_received(self, data: bytes) -> None:
         if self.closed:
@@ -309,10 +309,9 @@ class Connection(asyncio.Protocol):
             return
         block = b"".join(self._block)
         self._block.clear()
-        try:  # every block is decoded, a cancelled stream's too: the decoder's table must stay in step
-            fields = cast(dict[str, str], dict(self._decoder.decode(block)))  # raw=False: text, not bytes
-        except (HPACKError, UnicodeDecodeError) as exc:
-            raise _ProtocolError(f"undecodable header block ({exc})") from None
+        fields = self._decoded.get(block)
+        if fields is None:
+            fields = self._decode(block)
         stream = self._streams.get(self._block_stream)
         if stream is None:
             return
@@ -324,6 +323,25 @@ class Connection(asyncio.Protocol):
                 raise _ProtocolError(f"trailers without END_STREAM on stream {stream.id}")
         if self._block_end:
             self._finish(stream)
+
+    def _decode(self, block: bytes) -> dict[str, str]:
+        """A header block's fields. Every block counts, a cancelled stream's too: the decoder's table must
+        stay in step with the server's.
+
+        A server sends the same few blocks over and over (`:status: 200` and the content type, then
+        `grpc-status: 0`), and once their fields are in its table, as one-byte indexes. A block made only
+        of indexes (every byte has its top bit set: a multi-byte index would end in a byte without it)
+        leaves the table as it is, so its fields are kept for the next time it comes; any other block may
+        change the table, and forgets what was kept."""
+        try:
+            fields = cast(dict[str, str], dict(self._decoder.decode(block)))  # raw=False: text, not bytes
+        except (HPACKError, UnicodeDecodeError) as exc:
+            raise _ProtocolError(f"undecodable header block ({exc})") from None
+        if block and min(block) >= 0x80:
+            self._decoded[block] = fields
+        else:
+            self._decoded.clear()
+        return fields
 
     def _control(self, kind: int, flags: int, stream_id: int, payload: bytes) -> None:
         if kind == SETTINGS:
@@ -468,6 +486,7 @@ class Connection(asyncio.Protocol):
 
     def _abort(self, why: str) -> None:
         """A protocol error: tell the server (GOAWAY PROTOCOL_ERROR) and fail every call."""
+        self.protocol_error = why
         self.goaway = f"protocol error: {why}"
         self.closed = True
         if self.transport is not None and not self.transport.is_closing():
