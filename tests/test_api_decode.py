@@ -51,6 +51,31 @@ def test_grpc_paths() -> None:
     assert machine.Version.name == "/machine.MachineService/Version"
     assert machine.NetworkDeviceStats.name == "/machine.MachineService/NetworkDeviceStats"
     assert machine.ApplyConfiguration.name == "/machine.MachineService/ApplyConfiguration"
+    # what the API source calls, spelled out there without the stubs
+    from talosbond.sources import api as source
+
+    assert (state.List.name, machine.Read.name, machine.Version.name) == (source.LIST, source.READ, source.VERSION)
+
+
+def test_a_link_built_from_its_fields_is_the_link_init_builds() -> None:
+    """`Link.of` (the decoder's fast path) gives the record the dataclass's own constructor gives, hashes
+    and compares alike, stays frozen, and refuses a missing or unknown field."""
+    import dataclasses
+
+    from talosbond.model import Link
+
+    link = Link(name="eno1", index=2, type="ether", hardware_addr="3c:fd:fe:00:00:10", speed_mbit=10000,
+                alt_names=("enp1s0f0",), bond_master={"mode": "802.3ad"})
+    values = {f.name: getattr(link, f.name) for f in dataclasses.fields(Link)}
+    built = Link.of(values)
+    assert built == link and hash(built) == hash(link) and built.bond_master == link.bond_master
+    assert built.physical and repr(built) == repr(link)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.name = "eno2"  # type: ignore[misc]
+    with pytest.raises(TypeError, match=r"missing \['veth'\]"):
+        Link.of({k: v for k, v in values.items() if k != "veth"})
+    with pytest.raises(TypeError, match=r"unknown \['speed'\]"):
+        Link.of({**values, "speed": 1})
 
 
 def _resources(messages: list[bytes]) -> list[resource_pb2.Resource]:

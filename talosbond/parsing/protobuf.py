@@ -74,6 +74,12 @@ def _flags(bits: int) -> str:
     return ",".join(name for bit, name in enumerate(LINK_FLAGS) if bits & (1 << bit))
 
 
+def _named(names: dict[int, str], value: int, enum: str) -> str:
+    """An enum value by its Talos name; one Talos has no name for prints as `Enum(value)`."""
+    name = names.get(value)
+    return f"{enum}({value})" if name is None else name
+
+
 def _mac(raw: bytes) -> str:
     return raw.hex(":")
 
@@ -84,41 +90,41 @@ def link_from_proto(name: str, proto_spec: bytes) -> Link:
     spec = network_pb2.LinkStatusSpec.FromString(proto_spec)
     speed = spec.speed_megabits
     vlan_id = spec.vlan.vid if spec.HasField("vlan") and spec.vlan.vid else None
-    return Link(
-        name=name,
-        index=spec.index,
-        type=LINK_TYPES.get(spec.type, f"LinkType({spec.type})"),
-        link_index=spec.link_index,
-        flags=_flags(spec.flags),
-        hardware_addr=_mac(spec.hardware_addr),
-        permanent_addr=_mac(spec.permanent_addr),
-        broadcast_addr=_mac(spec.broadcast_addr),
-        mtu=spec.mtu,
-        queue_disc=spec.queue_disc,
-        master_index=spec.master_index,
-        operational_state=OPER_STATES.get(spec.operational_state, f"OperationalState({spec.operational_state})"),
-        kind=spec.kind,
-        slave_kind=spec.slave_kind,
-        bus_path=spec.bus_path,
-        pci_id=spec.pciid,
-        driver=spec.driver,
-        driver_version=spec.driver_version,
-        firmware_version=spec.firmware_version,
-        product_id=spec.product_id,
-        vendor_id=spec.vendor_id,
-        product=spec.product,
-        vendor=spec.vendor,
-        link_state=spec.link_state,
-        speed_mbit=None if speed in (0, SPEED_UNKNOWN) else speed,
-        port=PORTS.get(spec.port, f"Port({spec.port})"),
-        duplex=DUPLEXES.get(spec.duplex, f"Duplex({spec.duplex})"),
-        alias=spec.alias,
-        alt_names=tuple(spec.alt_names),
-        vlan_id=vlan_id,
-        vlan_protocol=VLAN_PROTOCOLS.get(spec.vlan.protocol, "") if vlan_id is not None else "",
-        bond_master=_bond_master(spec.bond_master) if spec.HasField("bond_master") else None,
+    return Link.of({
+        "name": name,
+        "index": spec.index,
+        "type": _named(LINK_TYPES, spec.type, "LinkType"),
+        "link_index": spec.link_index,
+        "flags": _flags(spec.flags),
+        "hardware_addr": _mac(spec.hardware_addr),
+        "permanent_addr": _mac(spec.permanent_addr),
+        "broadcast_addr": _mac(spec.broadcast_addr),
+        "mtu": spec.mtu,
+        "queue_disc": spec.queue_disc,
+        "master_index": spec.master_index,
+        "operational_state": _named(OPER_STATES, spec.operational_state, "OperationalState"),
+        "kind": spec.kind,
+        "slave_kind": spec.slave_kind,
+        "bus_path": spec.bus_path,
+        "pci_id": spec.pciid,
+        "driver": spec.driver,
+        "driver_version": spec.driver_version,
+        "firmware_version": spec.firmware_version,
+        "product_id": spec.product_id,
+        "vendor_id": spec.vendor_id,
+        "product": spec.product,
+        "vendor": spec.vendor,
+        "link_state": spec.link_state,
+        "speed_mbit": None if speed in (0, SPEED_UNKNOWN) else speed,
+        "port": _named(PORTS, spec.port, "Port"),
+        "duplex": _named(DUPLEXES, spec.duplex, "Duplex"),
+        "alias": spec.alias,
+        "alt_names": tuple(spec.alt_names),
+        "vlan_id": vlan_id,
+        "vlan_protocol": VLAN_PROTOCOLS.get(spec.vlan.protocol, "") if vlan_id is not None else "",
+        "bond_master": _bond_master(spec.bond_master) if spec.HasField("bond_master") else None,
         **_kind_specs(spec),
-    )
+    })
 
 
 @lru_cache(maxsize=1)
@@ -136,8 +142,9 @@ def _bond_master(bond: network_pb2.BondMasterSpec) -> dict[str, Any]:
 
 
 def _kind_specs(spec: network_pb2.LinkStatusSpec) -> dict[str, Any]:
-    """Bridge, VRF, WireGuard and veth settings, shaped as parsing/links.py shapes the YAML ones."""
-    out: dict[str, Any] = {}
+    """Bridge, VRF, WireGuard and veth settings, shaped as parsing/links.py shapes the YAML ones (None for a
+    kind the link is not)."""
+    out: dict[str, Any] = {"bridge_master": None, "vrf_master": None, "wireguard": None, "veth": None}
     if spec.HasField("bridge_master"):
         bridge = spec.bridge_master
         out["bridge_master"] = {"stp": {"enabled": bridge.stp.enabled},
