@@ -213,6 +213,9 @@ def test_connection_lost_fails_every_call() -> None:
     (wire.frame(wire.HEADERS, wire.END_HEADERS, 1, b"\x00\x01a\x01\xff"), "undecodable header block"),
     (wire.frame(wire.HEADERS, wire.END_HEADERS, 1, b"\xff\xff\x7f"), "undecodable header block"),
     (wire.frame(wire.DATA, 0, 1, b"x"), "DATA before HEADERS"),
+    (wire.frame(wire.GOAWAY, 0, 0, b"\0\0"), "malformed GOAWAY"),
+    (wire.frame(wire.RST_STREAM, 0, 1, b"\0"), "malformed RST_STREAM"),
+    (wire.frame(wire.SETTINGS, 0, 0, b"\0\4"), "malformed SETTINGS"),
 ])
 def test_a_protocol_error_ends_the_connection(frames: bytes, why: str) -> None:
     """What no server may send fails every call on the connection and closes it with GOAWAY."""
@@ -349,3 +352,17 @@ def test_a_repeated_header_block_means_what_the_table_says_now() -> None:
     results, blocks = run(scenario)
     assert results == [b"", b"", Status.NOT_FOUND, Status.NOT_FOUND]
     assert blocks[1] == blocks[3] == b"\xbe"  # the same bytes, told apart
+
+
+def test_headers_too_big_for_a_frame_are_refused_before_sending() -> None:
+    async def scenario(server: Server) -> None:
+        with pytest.raises(GrpcError, match="does not fit in one frame"):
+            await server.conn.call("/x", b"", (("node", "n" * 20000),), 1)
+        assert server.sent() == []
+        task = await _start(server)  # the connection is still good, its header table in step
+        headers, _ = server.sent()
+        assert dict(server.decoder.decode(headers[3]))[":path"] == "/cosi.resource.State/List"
+        server.feed(server.reply(headers[2], b"ok"))
+        assert await task == _message(b"ok")
+
+    run(scenario)

@@ -9,7 +9,7 @@ Why this and not a gRPC library: grpcio's TLS stack cannot negotiate the Ed25519
 with, and grpclib (asyncio on Python's `ssl`, which can) took most of a fleet discovery's CPU in h2's
 per-frame event objects and state machine, HPACK encoding and its own per-call dispatch: a node is five
 calls and ~50 reply messages. Here a received frame is a slice of the read buffer appended to its stream,
-and a request's header block is mostly bytes encoded once per connection.
+and a request's header block is mostly one-byte indexes into the server's HPACK table.
 
 What of HTTP/2 (RFC 9113) this speaks, as a client: the preface and SETTINGS both ways, flow control both
 ways (windows are opened wide and topped up as replies are read), PING answered, GOAWAY (the streams the
@@ -378,11 +378,15 @@ class Connection(asyncio.Protocol):
                 self._streams[stream_id].send_window += increment
             self._unblock()
         elif kind == RST_STREAM:
+            if len(payload) != 4:
+                raise _ProtocolError("malformed RST_STREAM")
             if stream_id in self._streams:
                 code = int.from_bytes(payload[:4], "big")
                 self._close_stream(self._streams[stream_id], ConnectionLost(
                     f"the server reset the call ({_RESET_NAMES.get(code, code)})", self))
         elif kind == GOAWAY:
+            if len(payload) < 8:
+                raise _ProtocolError("malformed GOAWAY")
             last, code = struct.unpack_from(">LL", payload)
             last &= MAX_STREAM_ID
             debug = payload[8:].decode("utf-8", "replace")
@@ -417,6 +421,11 @@ class Connection(asyncio.Protocol):
         return _result(stream)
 
     def _open(self, path: str, message: bytes, metadata: tuple[tuple[str, str], ...], timeout: float) -> _Stream:
+        custom = b"".join(literal(key, value) for key, value in metadata)
+        if len(custom) + 1024 > self._peer_max_frame:  # only a node name of kilobytes could do it
+            # refused before the encoder adds anything to the server's table that the server would not see
+            raise GrpcError(Status.INVALID_ARGUMENT, f"the request's metadata ({len(custom)} bytes) does not fit "
+                                                     f"in one frame of the server's ({self._peer_max_frame})")
         stream_id = self._next_id
         self._next_id += 2
         field = self._encoder.indexed
@@ -425,10 +434,7 @@ class Connection(asyncio.Protocol):
                           field(":path", path, 4),
                           field("te", "trailers"), field("content-type", "application/grpc", 31),
                           field("user-agent", self._user_agent, 58),
-                          field("grpc-timeout", encode_timeout(timeout)),
-                          *(literal(key, value) for key, value in metadata)))
-        if len(block) > self._peer_max_frame:
-            raise _ProtocolError(f"request headers ({len(block)} bytes) exceed the server's frame size")
+                          field("grpc-timeout", encode_timeout(timeout)), custom))
         stream = _Stream(stream_id, self._peer_stream_window, asyncio.get_running_loop().create_future())
         self._streams[stream_id] = stream
         self._out.append(frame(HEADERS, END_HEADERS, stream_id, block))
