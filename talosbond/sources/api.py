@@ -105,7 +105,8 @@ class _Endpoint:
         self.refusal = refusal  # what we know about why a server may refuse our certificate
         self.refusal_hint = refusal_hint
         self.context = context
-        self.conn: Wire | None = None
+        self.conn: Wire | None = None  # the connection new calls go on
+        self._opened: list[Wire] = []  # and those before it (a server that said GOAWAY finishes their calls)
         self.slots = asyncio.Semaphore(MAX_STREAMS)
         self.failure: _Failure | None = None
         self._lock = asyncio.Lock()
@@ -127,6 +128,7 @@ class _Endpoint:
                 raise self.failure
             try:
                 self.conn = await asyncio.wait_for(connect(self.host, self.port, self.context, USER_AGENT), timeout)
+                self._opened.append(self.conn)
             except ssl.SSLCertVerificationError as exc:
                 self.failure = _Failure(
                     f"TLS: endpoint {self.name} is not verified by the talosconfig CA ({_tls_reason(exc)})",
@@ -174,8 +176,8 @@ class _Endpoint:
         return _Failure(f"connection to endpoint {self.name} lost{detail}", retry=True)
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+        for conn in self._opened:
+            conn.close()
 
 
 # --- replies ----------------------------------------------------------------------------------------------
