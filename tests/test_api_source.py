@@ -255,3 +255,30 @@ def test_a_server_that_breaks_http2_is_named(tmp_path: Path, pki: Pki, pki_dir: 
     assert isinstance(error, NodeError)
     assert error.message == f"endpoint {endpoint} broke the HTTP/2 protocol (DATA before HEADERS on stream 1)"
     assert "50000" in error.hint
+
+
+def test_the_fetch_leaves_the_collector_as_it_found_it(tmp_path: Path, pki: Pki, server: TalosTestServer,
+                                                       fleet: dict[str, NodeData],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fetch freezes what it has read every few nodes (so collections do not rescan a growing fleet)
+    and unfreezes it at the end; when the caller has frozen objects of its own, the fetch leaves the
+    collector alone."""
+    import gc
+
+    monkeypatch.setattr(api, "FREEZE_EVERY", 1)
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda real=gc.freeze: (real(), calls.append("freeze")))
+    monkeypatch.setattr(gc, "unfreeze", lambda real=gc.unfreeze: (real(), calls.append("unfreeze")))
+    thresholds = gc.get_threshold()
+    results = api.fetch_api(_conn(tmp_path, pki, [server.endpoint], tuple(fleet)))
+    assert _errors(results) == {}
+    assert calls == ["freeze"] * len(fleet) + ["unfreeze"]
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+
+    gc.freeze()  # the caller's own
+    calls.clear()
+    try:
+        api.fetch_api(_conn(tmp_path, pki, [server.endpoint], tuple(fleet)))
+        assert calls == [] and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
