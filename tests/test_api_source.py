@@ -123,8 +123,9 @@ def test_unknown_stalled_and_healthy_nodes(tmp_path: Path, pki: Pki, pki_dir: Pa
 
 @pytest.mark.parametrize("mode", ["flaky", "refused"])
 def test_retry_on_unavailable_or_refused(tmp_path: Path, pki: Pki, pki_dir: Path, fleet: dict[str, NodeData],
-                                         mode: str) -> None:
+                                         mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every first call fails with UNAVAILABLE, or is reset with REFUSED_STREAM; the retry works."""
+    monkeypatch.setattr(api, "RETRY_BACKOFF", 0.001)
     name = next(iter(fleet))
     with TalosTestServer(fleet, pki_dir, failures={name: mode}) as srv:
         results = api.fetch_api(_conn(tmp_path, pki, [srv.endpoint], (name,)))
