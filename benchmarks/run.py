@@ -251,25 +251,22 @@ def bench_callgrind(work: Path, log: Any) -> dict[str, Any]:
 
 def bench_scale(work: Path, repeat: int, log: Any) -> dict[str, Any]:
     srv, config = _fleet_server(work, SCALE_NODES, LATENCY, log)
-    runs: dict[int, dict[str, Any]] = {}
-    ratios = []
+    every: dict[int, list[dict[str, Any]]] = {FLEET_NODES: [], SCALE_NODES: []}
     try:
-        # Each size's fastest run and the highest peak RSS of its runs. The growth is the median over
-        # back-to-back pairs (1000 nodes, then 5000): the best of each size would compare a short run that
-        # fell into one of the machine's faster minutes with a long one that spans slower ones too.
-        for _ in range(repeat):
-            pair = {}
-            for count in (FLEET_NODES, SCALE_NODES):
-                run = pair[count] = _client(config, count)
-                log(f"  {count} nodes: {run['seconds']:.2f} s")
-                best = runs.setdefault(count, run)
-                if run["seconds"] < best["seconds"]:
-                    runs[count] = {**run, "peak_rss_bytes": max(run["peak_rss_bytes"], best["peak_rss_bytes"])}
-                else:
-                    best["peak_rss_bytes"] = max(run["peak_rss_bytes"], best["peak_rss_bytes"])
-            ratios.append(pair[SCALE_NODES]["seconds"] / pair[FLEET_NODES]["seconds"])
+        for _ in range(repeat):  # back-to-back pairs: 1000 nodes, then 5000
+            for count, count_runs in every.items():
+                count_runs.append(_client(config, count))
+                log(f"  {count} nodes: {count_runs[-1]['seconds']:.2f} s")
     finally:
         srv.stop()
+    # Each size's fastest run and the highest peak RSS of its runs. The growth is the median over the pairs:
+    # the best of each size would compare a short run that fell into one of the machine's faster minutes
+    # with a long one that spans slower ones too.
+    runs = {count: {**min(count_runs, key=lambda r: r["seconds"]),
+                    "peak_rss_bytes": max(r["peak_rss_bytes"] for r in count_runs)}
+            for count, count_runs in every.items()}
+    ratios = [big["seconds"] / small["seconds"] for small, big in zip(every[FLEET_NODES], every[SCALE_NODES],
+                                                                        strict=True)]
     for count, run in runs.items():
         mib = run["peak_rss_bytes"] / 2**20
         log(f"  {count} nodes in a fresh process: {run['seconds']:.2f} s, peak RSS {mib:.0f} MiB")

@@ -25,7 +25,6 @@ import datetime as dt
 import gc
 import ipaddress
 import ssl
-import struct
 import sys
 import threading
 import time
@@ -56,6 +55,7 @@ from talosbond.parsing.yamlish import load_stream  # noqa: E402
 from talosbond.proto import common_pb2, machine_pb2, meta_pb2, network_pb2, resource_pb2  # noqa: E402
 from talosbond.proto.machine_grpc import MachineServiceBase  # noqa: E402
 from talosbond.proto.resource_grpc import StateBase  # noqa: E402
+from talosbond.sources import grpcwire  # noqa: E402
 from talosbond.sources.capture import read_node_dir  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
@@ -574,17 +574,12 @@ async def _send_all(stream: Stream[Any, Any], messages: list[bytes]) -> None:
         for message in messages:
             await stream.send_message(message)
         return
-    header = _DATA_HEADER.pack
     wire = [h2.data_to_send()]  # whatever h2 still holds goes first
-    for payload in payloads:
-        wire += (header(len(payload) >> 8, len(payload) & 0xFF, 0, 0, h2_stream.id), payload)
+    wire += (grpcwire.frame(grpcwire.DATA, 0, h2_stream.id, payload) for payload in payloads)
     h2.outbound_flow_control_window -= total
     h2.streams[h2_stream.id].outbound_flow_control_window -= total
     h2_stream._transport.write(b"".join(wire))
     stream._send_message_done = True
-
-
-_DATA_HEADER = struct.Struct(">HBBBL")  # an HTTP/2 frame header: 24-bit length, type (DATA: 0), flags, stream
 
 
 class _Handlers(StateBase, MachineServiceBase):
@@ -634,16 +629,14 @@ class _Handlers(StateBase, MachineServiceBase):
             raise GRPCError(Status.UNAVAILABLE, "node is shutting down")
         elif mode == "internal":
             raise GRPCError(Status.INTERNAL, "injected failure")
-        elif mode == "flaky" and (name, stream._method_name) not in b.seen:  # once per node and method
+        elif mode in ("flaky", "refused") and (name, stream._method_name) not in b.seen:  # once per node, method
             b.seen.add((name, stream._method_name))
+            if mode == "refused":
+                # RST_STREAM(REFUSED_STREAM), as an HTTP/2 server does with a stream it did not start on;
+                # the handler then ends without trailers (grpclib sends none for a stream that was reset)
+                await stream._stream.reset(ErrorCodes.REFUSED_STREAM)
+                stream._cancel_done = True
             raise GRPCError(Status.UNAVAILABLE, "node is starting")
-        elif mode == "refused" and (name, stream._method_name) not in b.seen:
-            # RST_STREAM(REFUSED_STREAM), as an HTTP/2 server does with a stream it did not start on; the
-            # handler then ends without trailers (grpclib sends none for a stream that was reset)
-            b.seen.add((name, stream._method_name))
-            await stream._stream.reset(ErrorCodes.REFUSED_STREAM)
-            stream._cancel_done = True
-            raise GRPCError(Status.UNAVAILABLE, "refused")
         if admin and self._role(stream) != "os:admin":
             raise GRPCError(Status.PERMISSION_DENIED, "not authorized")
         if name is None:

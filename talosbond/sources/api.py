@@ -32,7 +32,7 @@ from talosbond.parsing.protobuf import ADDRESS_TYPE, LINK_TYPE, ROUTE_TYPE, bond
 from talosbond.proto import common_pb2, machine_pb2, resource_pb2
 from talosbond.sources import Arrived, Connection, Progress
 from talosbond.sources.grpcwire import Connection as Wire
-from talosbond.sources.grpcwire import ConnectionLost, GrpcError, Status, connect
+from talosbond.sources.grpcwire import ConnectionLost, GrpcError, Status, authority, connect
 from talosbond.sources.talosconfig import (
     TalosContext,
     certificate_info,
@@ -102,7 +102,7 @@ class _Endpoint:
                  refusal_hint: str = _CLIENT_CERT_HINT) -> None:
         self.host = host
         self.port = port
-        self.name = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.name = authority(host, port)
         self.refusal = refusal  # what we know about why a server may refuse our certificate
         self.refusal_hint = refusal_hint
         self.context = context
@@ -112,19 +112,22 @@ class _Endpoint:
         self.failure: _Failure | None = None
         self._lock = asyncio.Lock()
 
-    def _usable(self) -> bool:
-        return self.conn is not None and not self.conn.closed and not self.conn.goaway
+    def _usable(self) -> Wire | None:
+        """The connection new calls can go on: None before the first, and once the server closed it or
+        said it takes no more calls."""
+        conn = self.conn
+        return conn if conn is not None and not conn.closed and not conn.goaway else None
 
     async def connect(self, timeout: float) -> Wire:
         """The open connection; opened once, every node behind this endpoint sharing the result, and again
         after the server closed it or said it takes no more calls."""
-        if self.conn is not None and self._usable():
-            return self.conn
+        if (conn := self._usable()) is not None:
+            return conn
         if self.failure is not None:
             raise self.failure
         async with self._lock:
-            if self.conn is not None and self._usable():
-                return self.conn
+            if (conn := self._usable()) is not None:
+                return conn
             if self.failure is not None:
                 raise self.failure
             try:
