@@ -257,10 +257,10 @@ class Connection(asyncio.Protocol):
                 start = pos + 9
                 pos = start + size
                 stream_id &= MAX_STREAM_ID
+                if self._block and kind != CONTINUATION:
+                    raise _ProtocolError("a header block was interrupted by another frame")
                 if kind == DATA:
                     self._data(stream_id, flags, buffer[start:pos], size)
-                elif self._block and kind != CONTINUATION:
-                    raise _ProtocolError("a header block was interrupted by another frame")
                 elif kind in (HEADERS, CONTINUATION):
                     self._headers(kind, stream_id, flags, buffer[start:pos])
                 else:
